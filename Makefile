@@ -81,8 +81,17 @@ $(BUILDDIR)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# A command's objects; its unit tests (tests/unit/test_<cmd>_*.c, with '-' in the name
+# as '_') and test helpers (tests/helpers/<cmd>-*.c) link with all of them but main.o.
 define cmd_rule
-$(BINDIR)/$(1): $(patsubst %.c,$(BUILDDIR)/%.o,$(wildcard src/$(1)/*.c)) $(LIB_A)
+$(1)_OBJ := $(patsubst %.c,$(BUILDDIR)/%.o,$(wildcard src/$(1)/*.c))
+$(BINDIR)/$(1): $$($(1)_OBJ) $(LIB_A)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+$(BUILDDIR)/unit/test_$(subst -,_,$(1))_%: $(BUILDDIR)/tests/unit/test_$(subst -,_,$(1))_%.o $$(filter-out %/main.o,$$($(1)_OBJ)) $(LIB_A)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS) -lcmocka
+$(BUILDDIR)/testbin/$(1)-%: $(BUILDDIR)/tests/helpers/$(1)-%.o $$(filter-out %/main.o,$$($(1)_OBJ)) $(LIB_A)
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
 endef

@@ -683,6 +683,8 @@ static int grow(char **buf, size_t *cap, size_t need)
 		n = n > SIZE_MAX / 2 ? need : n * 2;
 	if (!(p = realloc(*buf, n)))
 		return -1;
+	/* PCRE2's JIT may read a few bytes past the body's end; keep them defined */
+	memset(p + *cap, 0, n - *cap);
 	*buf = p;
 	*cap = n;
 	return 0;
