@@ -60,7 +60,7 @@ THELP_SRC  := $(wildcard tests/helpers/*.c)
 THELP_BINS := $(THELP_SRC:tests/helpers/%.c=$(BUILDDIR)/testbin/%)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all lib tests-build unit check deps install uninstall clean fuzz fuzz-build
+.PHONY: all lib tests-build unit check deps install uninstall clean fuzz fuzz-build demo
 
 all: $(LIB_A) $(CMD_BINS)
 	@mkdir -p bin
@@ -138,6 +138,10 @@ check: deps
 	$(MAKE) --no-print-directory SAN=1 tests-build
 	$(MAKE) --no-print-directory fuzz-build
 	tests/run all
+
+# probe --every 1s --count 10 against the fixture service: a healthy and a flaky endpoint
+demo: all
+	@PROBE=$(BINDIR)/probe tools/demo
 
 install: all
 	install -d $(DESTDIR)$(BINDIR_I) $(DESTDIR)$(MANDIR_I)/man1 $(DESTDIR)$(MANDIR_I)/man7 \
