@@ -495,6 +495,16 @@ well_formed() {
 	run -0 well_formed "$BATS_TEST_TMPDIR/r.xml"
 }
 
+@test "junit: a testcase's time covers every attempt" {
+	jq -c '.attempt_errors[0].duration_ms = 1000.5' "$FIX/critical.ndjson" >"$BATS_TEST_TMPDIR/a.ndjson"
+	run -1 probe-format -o junit <"$BATS_TEST_TMPDIR/a.ndjson"
+	assert_line --partial '<testcase name="api" classname="probe.http" time="1.002">'
+	assert_line --partial '<testsuite name="probe" tests="1" failures="1" errors="0" time="1.002"'
+	# without durations in attempt_errors: the last attempt's
+	run -1 probe-format -o junit <"$FIX/critical.ndjson"
+	assert_line --partial '<testcase name="api" classname="probe.http" time="0.002">'
+}
+
 @test "junit: well-formed whatever the names and messages hold; invalid_spec is an error" {
 	local f
 	for f in tricky unknown warning critical rounds; do
@@ -624,17 +634,68 @@ bash_options() {
 		grep -q "^\.It Fl ${opt#-}\b\|Fl ${opt#-}\b" "$SRETOOLS_ROOT/man/man1/probe.1" || missing+=("$opt")
 	done < <(bash_options)
 	assert_equal "${missing[*]}" ""
-	[ "$(bash_options | wc -l)" -eq 37 ]
+	[ "$(bash_options | wc -l)" -eq 40 ]
 }
 
 @test "man: every option of probe --help is in the man page (once probe is built)" {
 	command -v probe >/dev/null || skip "probe is not built"
 	run -0 probe --help
 	local opt missing=()
-	for opt in $(grep -o -- '--[a-z][a-z-]*' <<<"$output" | sort -u); do
+	for opt in $(grep -o -- '--[a-z][a-z0-9-]*' <<<"$output" | sort -u); do
 		grep -q "Fl ${opt#-}\b" "$SRETOOLS_ROOT/man/man1/probe.1" || missing+=("$opt")
 	done
 	assert_equal "${missing[*]}" ""
+}
+
+# the options of the built probe's --help: every -x and --long-name, one per line
+help_options() {
+	probe --help | grep -o -- '\(^\|[ ,]\)--\?[a-zA-Z0-9][a-z0-9-]*' |
+		sed 's/^[ ,]*//' | sort -u
+}
+
+@test "man: the SYNOPSIS is the usage of probe --help, as mandoc renders it" {
+	needs mandoc mandoc
+	command -v probe >/dev/null || skip "probe is not built"
+	local synopsis usage
+	synopsis=$(mandoc -Tascii "$SRETOOLS_ROOT/man/man1/probe.1" | sed 's/.\x08//g' |
+		sed -n '/^SYNOPSIS/,/^[A-Z]/{/^[A-Z]/d;p}' | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')
+	usage=$(probe --help | sed -n '1,/^$/p' | sed 's/^usage://' | tr -s ' \n' ' ' |
+		sed 's/^ //; s/ $//')
+	[ -n "$usage" ]
+	assert_equal "$synopsis" "$usage"
+}
+
+@test "every option of probe --help is in the man page and all three completions" {
+	command -v probe >/dev/null || skip "probe is not built"
+	local opt missing=() man=$SRETOOLS_ROOT/man/man1/probe.1
+	local zsh=$SRETOOLS_ROOT/completions/zsh/_probe fish=$SRETOOLS_ROOT/completions/fish/probe.fish
+	local opts
+	opts=$(help_options)
+	# the short and long options parse_options knows, at least
+	[ "$(wc -l <<<"$opts")" -ge 45 ]
+	for opt in -f --file -4 --ipv4 -6 --ipv6; do
+		grep -qx -- "$opt" <<<"$opts" || missing+=("help:$opt")
+	done
+	while IFS= read -r opt; do
+		grep -q -- "Fl ${opt#-}\( \|$\)" "$man" || missing+=("man:$opt")
+		bash_options_all | grep -qx -- "$opt" || missing+=("bash:$opt")
+		# a zsh spec: '(excl)--opt=[...]', '*--opt=[', {-o+,--opt=}'[...]'
+		grep -q -- "[{'\",*)]${opt}[=+[},]" "$zsh" || missing+=("zsh:$opt")
+		if [[ $opt == --* ]]; then
+			grep -q -- "-l ${opt#--}\( \|$\)" "$fish" || missing+=("fish:$opt")
+		else
+			grep -q -- "-s ${opt#-}\( \|$\)" "$fish" || missing+=("fish:$opt")
+		fi
+	done <<<"$opts"
+	assert_equal "${missing[*]}" ""
+}
+
+# every option word of the bash completion's list, short and long
+bash_options_all() {
+	# shellcheck disable=SC1091
+	source "$SRETOOLS_ROOT/completions/bash/probe"
+	# shellcheck disable=SC2154,SC2086
+	printf '%s\n' $_probe_options
 }
 
 # complete_bash WORDS...: COMPREPLY for the last word, one per line

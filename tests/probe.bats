@@ -119,7 +119,7 @@ time_ms() {
 	run -1 probe -o ndjson --expect-json '.status == "up"' "$HTTP_URL/j2?json=%7B%22status%22:%22down%22%7D"
 	assert_record 1 '.error.code == "json" and (.error.message | startswith("expect-json"))'
 	run -1 probe -o ndjson --expect-json '.a' "$HTTP_URL/j3?body=not%20json"
-	assert_record 1 '.error == {"code":"json","message":"response body is not JSON: Invalid numeric literal at line 1, column 4"}'
+	assert_record 1 '.error == {"code":"json","message":"response body is not JSON: line 1: invalid JSON: lexical error: invalid string in json text"}'
 	run -1 probe -o ndjson --expect-json '.a.b' "$HTTP_URL/j4?json=%5B1%5D"
 	assert_record 1 '.error.code == "json" and (.error.message | contains("Cannot index array"))'
 }
@@ -280,7 +280,7 @@ time_ms() {
 	run -0 --separate-stderr probe -o ndjson --retries 3 --retry-delay 10ms \
 		"$HTTP_URL/r1?fail_first=2&retry_after=1"
 	assert_record 1 '.ok and .attempts == 3'
-	assert_record 1 '.attempt_errors == [
+	assert_record 1 '[.attempt_errors[] | del(.duration_ms)] == [
 		{"attempt":1,"code":"status","message":"status 503, expected 200-399"},
 		{"attempt":2,"code":"status","message":"status 503, expected 200-399"}]'
 	run -0 requests_for /r1
@@ -294,6 +294,7 @@ time_ms() {
 @test "retries that run out leave the failure, with every attempt listed" {
 	run -1 probe -o ndjson --retries 2 --retry-delay 10ms "$HTTP_URL/r2?status=500"
 	assert_record 1 '.attempts == 3 and (.attempt_errors | length) == 2 and .error.code == "status"'
+	assert_record 1 '[.attempt_errors[].duration_ms | numbers | select(. > 0)] | length == 2'
 	run -0 requests_for /r2
 	assert_record_count 3
 }
@@ -321,7 +322,7 @@ time_ms() {
 
 @test "a redirect to file:// is refused; redirects are followed only with --follow" {
 	run -1 probe -o ndjson --follow "$HTTP_URL/rd1?redirect=file:///etc/passwd"
-	assert_record 1 '.error.code == "redirect_refused"'
+	assert_record 1 '.error.code == "redirect_refused" and .http.redirects == 0'
 	run -0 probe -o ndjson "$HTTP_URL/rd2?redirect=/ok"
 	assert_record 1 '.http.status == 302 and .http.redirects == 0'
 	run -0 probe -o ndjson --follow "$HTTP_URL/rd3?redirect=/ok"
@@ -590,4 +591,46 @@ time_ms() {
 
 @test "closed standard output is tolerated (it is reopened on /dev/null)" {
 	run -0 bash -c "probe -o ndjson '$HTTP_URL/closed' >&-"
+}
+
+@test "the --wait deadline record of a target never probed masks its password" {
+	run -1 --separate-stderr probe -o ndjson --parallel 1 --wait 1s \
+		"$HTTP_URL/slow?delay=5" "http://u:pw999wait@127.0.0.1:$HTTP_PORT/never"
+	[[ $output != *pw999wait* && $stderr != *pw999wait* ]]
+	assert_record 2 '.error.code == "timeout" and (.target | contains("u:***@"))'
+}
+
+@test "a message cut to size never ends in part of a secret" {
+	# the URL is long enough that the timeout message is cut inside the secret's value
+	pad=$(printf 'p%.0s' {1..400})
+	url="$HTTP_URL/slow?delay=5&pad=$pad&t={{TOK}}"
+	run -1 --separate-stderr probe -vv -o ndjson --timeout 300ms \
+		--secret TOK=ZZZZSECRETVALUEABCDEFGHIJKLMNOP "$url"
+	[[ $output != *ZZZZ* && $stderr != *ZZZZ* ]]
+	assert_record 1 '.error.code == "timeout" and (.error.message | startswith("timeout after 300 ms"))'
+}
+
+@test "-o nagios: a usage or input error is an UNKNOWN status line, exit 3" {
+	run -3 --separate-stderr probe -o nagios --max-body 2x "$HTTP_URL/n1"
+	assert_output "PROBE UNKNOWN - invalid --max-body '2x': expected a size like 65536, 512k or 1M (at most 1G)"
+	assert_equal "$stderr" "probe: error: invalid --max-body '2x': expected a size like 65536, 512k or 1M (at most 1G)"
+	# -o after the bad option, and the other spellings of -o
+	run -3 --separate-stderr probe --max-body 2x --format=nagios "$HTTP_URL/n1"
+	assert_output --partial "PROBE UNKNOWN - invalid --max-body"
+	run -3 --separate-stderr probe --max-body 2x -onagios "$HTTP_URL/n1"
+	assert_output --partial "PROBE UNKNOWN - invalid --max-body"
+	# an input error, with a secret in it masked
+	run -3 --separate-stderr probe -o nagios --secret T=sekrit99 -f "$BATS_TEST_TMPDIR/sekrit99.ndjson"
+	assert_output --regexp '^PROBE UNKNOWN - .*\*\*\*'
+	[[ $output != *sekrit99* && $stderr != *sekrit99* ]]
+	# other formats keep exit 2 and a quiet stdout
+	run -2 --separate-stderr probe -o ndjson --max-body 2x "$HTTP_URL/n1"
+	assert_output ""
+}
+
+@test "a URL that does not parse says why, naming the URL as written" {
+	run -2 --separate-stderr probe 'http://[::1'
+	assert_equal "$stderr" "probe: error: invalid target 'http://[::1': invalid URL 'http://[::1': bad IPv6 address"
+	run -2 --separate-stderr probe --secret TOK=sekrit4242 'http://127.0.0.1:99999/?t={{TOK}}'
+	assert_equal "$stderr" "probe: error: invalid target 'http://127.0.0.1:99999/?t={{TOK}}': invalid URL 'http://127.0.0.1:99999/?t={{TOK}}': port number was not a decimal number between 0 and 65535"
 }

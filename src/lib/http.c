@@ -63,7 +63,7 @@ struct transfer {
 	struct http_multi *multi;
 
 	/* the request, copied */
-	char *url, *method, *cacert, *cert, *key, *proxy;
+	char *url, *display_url, *method, *cacert, *cert, *key, *proxy;
 	char *body;
 	size_t body_len;
 	int has_body;
@@ -84,7 +84,8 @@ struct transfer {
 
 	/* what the error message needs, kept while the fallback runs */
 	CURLcode rc;
-	char where[512];                /* effective URL without user info */
+	char where[512];                /* display or, after a redirect, effective URL
+					   without user info */
 	char host[256];
 	long port;
 	long os_errno;
@@ -150,22 +151,35 @@ static int is_field_value(const char *s)
 	return 1;
 }
 
-static int check_url(const char *url, struct srerr *e)
+static const char *lower_first(char *s);
+
+/*
+ * url must parse and be http:// or https://.  Messages name shown (the display URL),
+ * never url, and say what is wrong: libcurl's reason when the URL does not parse
+ * ("bad IPv6 address" for "http://[::1"), the schemes when it has another or none.
+ */
+static int check_url(const char *url, const char *shown, struct srerr *e)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL;
+	char *scheme = NULL, reason[128];
+	CURLUcode uc;
 	int ok = 0;
 
 	if (!u) {
 		srerr_set(e, "io", "out of memory");
 		return -1;
 	}
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
+	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+	if (uc == CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
 		ok = !strcmp(scheme, "http") || !strcmp(scheme, "https");
-	if (!ok)
+	if (!ok && uc != CURLUE_OK && uc != CURLUE_BAD_SCHEME && strstr(url, "://")) {
+		snprintf(reason, sizeof(reason), "%s", curl_url_strerror(uc));
+		srerr_set(e, "invalid_request", "invalid URL '%.200s': %s", shown,
+			  lower_first(reason));
+	} else if (!ok) {
 		srerr_set(e, "invalid_request", "invalid URL '%.200s': expected http:// or https://",
-			  url);
+			  shown);
+	}
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	return ok ? 0 : -1;
@@ -233,7 +247,8 @@ int http_request_check(const struct http_request *req, struct srerr *e)
 		srerr_set(e, "invalid_request", "request without a URL");
 		return -1;
 	}
-	if (check_url(req->url, e) < 0 || check_numbers(req, e) < 0)
+	if (check_url(req->url, req->display_url ? req->display_url : req->url, e) < 0 ||
+	    check_numbers(req, e) < 0)
 		return -1;
 	if (req->method && (strlen(req->method) > MAX_METHOD ||
 			    !is_token(req->method, strlen(req->method)))) {
@@ -386,6 +401,7 @@ static void transfer_free(struct transfer *t)
 	curl_slist_free_all(t->headers);
 	curl_slist_free_all(t->resolve);
 	free(t->url);
+	free(t->display_url);
 	free(t->method);
 	free(t->cacert);
 	free(t->cert);
@@ -403,7 +419,8 @@ static struct transfer *transfer_new(struct http_multi *m, const struct http_req
 		return NULL;
 	t->multi = m;
 	if (!(t->res = calloc(1, sizeof(*t->res))) ||
-	    dup_string(&t->url, req->url) || dup_string(&t->method, req->method) ||
+	    dup_string(&t->url, req->url) || dup_string(&t->display_url, req->display_url) ||
+	    dup_string(&t->method, req->method) ||
 	    dup_string(&t->cacert, req->cacert) || dup_string(&t->cert, req->cert) ||
 	    dup_string(&t->key, req->key) || dup_string(&t->proxy, req->proxy) ||
 	    build_lists(t, req) < 0)
@@ -1032,14 +1049,16 @@ static void collect_info(struct transfer *t)
 	long v = 0;
 	char *s = NULL;
 
+	curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &r->redirects);
 	if (curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s) {
-		url_for_message(s, t->where, sizeof(t->where));
+		/* before a redirect the effective URL is the real one, secrets and all */
+		if (r->redirects > 0 || !t->display_url)
+			url_for_message(s, t->where, sizeof(t->where));
 		url_host_port(s, t->host, sizeof(t->host), &t->port);
 	}
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
 	if (r->status && curl_easy_getinfo(t->easy, CURLINFO_HTTP_VERSION, &v) == CURLE_OK)
 		snprintf(r->version, sizeof(r->version), "%s", http_version_name(v));
-	curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &r->redirects);
 	s = NULL;
 	if (curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s)
 		snprintf(r->ip, sizeof(r->ip), "%s", s);
@@ -1127,9 +1146,18 @@ static void too_many_message(struct transfer *t)
 {
 	char first[512];
 
-	url_for_message(t->url, first, sizeof(first));
+	url_for_message(t->display_url ? t->display_url : t->url, first, sizeof(first));
 	srerr_set(&t->res->err, "too_many_redirects", "too many redirects from %s: more than %d",
 		  first, HTTP_MAX_REDIRECTS);
+}
+
+static void redirect_refused_message(struct transfer *t)
+{
+	/* libcurl counted the redirect it then refused to follow */
+	if (t->res->redirects > 0)
+		t->res->redirects--;
+	srerr_set(&t->res->err, "redirect_refused",
+		  "redirect to '%s' refused: only http and https are followed", t->where);
 }
 
 static void error_message(struct transfer *t, CURLcode rc)
@@ -1151,8 +1179,7 @@ static void error_message(struct transfer *t, CURLcode rc)
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		timeout_message(t);
 	else if (rc == CURLE_UNSUPPORTED_PROTOCOL)  /* the URL itself was checked on add */
-		srerr_set(e, "redirect_refused",
-			  "redirect to '%s' refused: only http and https are followed", t->where);
+		redirect_refused_message(t);
 	else if (rc == CURLE_TOO_MANY_REDIRECTS)
 		too_many_message(t);
 	else if (is_tls_error(rc))
@@ -1269,7 +1296,7 @@ static void start_one(struct http_multi *m)
 	m->running = t;
 	m->active++;
 	t->res->start_ms = tm_now_ms();
-	url_for_message(t->url, t->where, sizeof(t->where));
+	url_for_message(t->display_url ? t->display_url : t->url, t->where, sizeof(t->where));
 	url_host_port(t->url, t->host, sizeof(t->host), &t->port);
 	if (!(t->easy = curl_easy_init()) || setup_request(t) != CURLE_OK ||
 	    curl_multi_add_handle(m->curlm, t->easy) != CURLM_OK) {

@@ -64,6 +64,11 @@
 
 struct http_request {
 	const char *url;                /* http:// or https:// */
+	const char *display_url;        /* the URL for messages, as the user wrote it (e.g.
+					   with {{NAME}} where url has a secret): error
+					   messages name it (user info removed) instead of
+					   url, until a redirect gives the server's URL;
+					   NULL: url */
 	const char *method;             /* NULL: GET, or POST when body is set */
 	const char *const *headers;     /* "Name: value" lines; nheaders of them */
 	size_t nheaders;
@@ -115,7 +120,8 @@ struct http_result {
 					   (the exchange broke: empty reply, reset,
 					   truncated body, bad redirect URL) io (local:
 					   out of memory, libcurl itself); messages are
-					   one line and name the host or URL (user
+					   one line and name the host or URL (the
+					   request's display_url before any redirect, user
 					   info removed), never a header value */
 	long status;                    /* final response status, 0 if none; kept when
 					   the transfer failed later (body too large,

@@ -15,6 +15,7 @@
 #include <jq.h>
 
 #include "jqx.h"
+#include "ndjson.h"
 #include "banned.h"
 
 #define JQX_SHOWN_MAX 120  /* bytes of an expression quoted in a message */
@@ -572,8 +573,29 @@ static int child_fds(int pipe_fd)
 	return 3;
 }
 
+/* The text an isolated evaluation parses in the child (see jqx_truthy_isolated_text). */
+struct child_text {
+	const char *text;
+	size_t len;
+};
+
+/* Parses t in the child: a parse error is reported as a 'p' line, out of memory ends it. */
+static jv child_parse(struct child_out *o, const struct child_text *t)
+{
+	struct srerr e;
+	jv v;
+
+	if (ndj_parse_value(t->text, t->len, 0, &v, &e) == 0)
+		return v;
+	if (strcmp(e.code, "oom") == 0)
+		_exit(CHILD_NOMEM);
+	child_send(o, 'p', jv_string(e.msg));
+	child_finish(o);
+}
+
 static _Noreturn void child_run(struct jqx *q, enum jqx_mode mode, jv input,
-				const struct jqx_limits *l, int pipe_fd)
+				const struct child_text *t, const struct jqx_limits *l,
+				int pipe_fd)
 {
 	static struct child_out o;  /* the child's own copy: the parent never touches it */
 	jv v, err;
@@ -586,6 +608,8 @@ static _Noreturn void child_run(struct jqx *q, enum jqx_mode mode, jv input,
 	if (o.fd < 0 || child_limits(l) < 0)
 		_exit(CHILD_SETUP);
 	jq_set_nomem_handler(q->jq, child_out_of_memory, NULL);
+	if (t)
+		input = child_parse(&o, t);
 	jq_start(q->jq, input, 0);
 	for (;;) {
 		v = jq_next(q->jq);
@@ -709,7 +733,7 @@ static int read_back_line(struct jqx *q, struct collector *c, const char *line,
 
 	if (len == 1 && line[0] == 'd')
 		return 0;
-	if (len < 2 || len - 1 > INT_MAX || (line[0] != 'o' && line[0] != 'e')) {
+	if (len < 2 || len - 1 > INT_MAX || !strchr("oep", line[0])) {
 		srerr_set(e, "crashed", "jq expression '%s': garbled report from the evaluating process",
 			  q->shown);
 		return -1;
@@ -725,6 +749,12 @@ static int read_back_line(struct jqx *q, struct collector *c, const char *line,
 	}
 	if (line[0] == 'e') {
 		runtime_error(q, v, e);
+		return -1;
+	}
+	if (line[0] == 'p') {
+		v = message_text(v);
+		srerr_set(e, "json_parse", "%s", jv_string_value(v));
+		jv_free(v);
 		return -1;
 	}
 	collector_add(c, v);
@@ -849,7 +879,8 @@ static int cannot_isolate(struct jqx *q, jv input, const char *what, struct srer
 }
 
 static int run_isolated(struct jqx *q, enum jqx_mode mode, jv input,
-			const struct jqx_limits *lim, jv *out, struct srerr *e)
+			const struct child_text *t, const struct jqx_limits *lim, jv *out,
+			struct srerr *e)
 {
 	struct child_report rep;
 	struct jqx_limits l;
@@ -873,7 +904,7 @@ static int run_isolated(struct jqx *q, enum jqx_mode mode, jv input,
 		return cannot_isolate(q, input, "fork", e);
 	}
 	if (pid == 0)
-		child_run(q, mode, input, &l, fds[1]);
+		child_run(q, mode, input, t, &l, fds[1]);
 	close(fds[1]);
 	jv_free(input);
 	read_child(fds[0], &l, &rep);
@@ -887,17 +918,26 @@ static int run_isolated(struct jqx *q, enum jqx_mode mode, jv input,
 int jqx_first_isolated(struct jqx *q, jv input, const struct jqx_limits *lim,
 		       jv *out, struct srerr *e)
 {
-	return run_isolated(q, MODE_FIRST, input, lim, out, e);
+	return run_isolated(q, MODE_FIRST, input, NULL, lim, out, e);
 }
 
 int jqx_all_isolated(struct jqx *q, jv input, const struct jqx_limits *lim,
 		     jv *out, struct srerr *e)
 {
-	return run_isolated(q, MODE_ALL, input, lim, out, e);
+	return run_isolated(q, MODE_ALL, input, NULL, lim, out, e);
 }
 
 int jqx_truthy_isolated(struct jqx *q, jv input, const struct jqx_limits *lim,
 			struct srerr *e)
 {
-	return run_isolated(q, MODE_TRUTHY, input, lim, NULL, e);
+	return run_isolated(q, MODE_TRUTHY, input, NULL, lim, NULL, e);
+}
+
+int jqx_truthy_isolated_text(struct jqx *q, const char *text, size_t len,
+			     const struct jqx_limits *lim, struct srerr *e)
+{
+	struct child_text t = { text ? text : "", text ? len : 0 };
+
+	/* null stands in for the input, which the child replaces with the parsed text */
+	return run_isolated(q, MODE_TRUTHY, jv_null(), &t, lim, NULL, e);
 }

@@ -122,4 +122,17 @@ int jqx_all_isolated(struct jqx *q, jv input, const struct jqx_limits *lim,
 int jqx_truthy_isolated(struct jqx *q, jv input, const struct jqx_limits *lim,
 			struct srerr *e);
 
+/*
+ * jqx_truthy_isolated over raw text, len bytes at text (borrowed; NULL is empty),
+ * for data from the network: the caller never parses it.  The child parses it with
+ * ndj_parse_value (strict JSON, exactly one value of any type; no jq 1.6 leniency
+ * such as NaN or leading zeros) under lim, then evaluates q on it.  Besides the
+ * errors of jqx_truthy_isolated, text that is not one JSON value is an error with
+ * code "json_parse" and ndj_parse_value's one-line message ("line 1: invalid JSON:
+ * ..."); running out of memory while parsing is "memory_limit" and a crash while
+ * parsing is "crashed", as during the evaluation.
+ */
+int jqx_truthy_isolated_text(struct jqx *q, const char *text, size_t len,
+			     const struct jqx_limits *lim, struct srerr *e);
+
 #endif

@@ -114,6 +114,7 @@ struct ndj_reader {
 	size_t feed_start, feed_line;
 	int synthetic;       /* feeding the space after a scalar */
 	int resync;          /* RESYNC_*: looking for where to resume after an error */
+	int any_value;       /* ndj_parse_value: a record may be any value, arrays are values */
 	struct scan s;
 	yajl_handle yh;
 	/* the event side */
@@ -463,7 +464,7 @@ static enum stop scan_byte(struct ndj_reader *r, unsigned char c, size_t *pi, in
 			s->top = 0;             /* the top-level array closes */
 		return STOP_MORE;
 	case K_OPEN:
-		if (!s->in_rec && s->depth == 0 && c == '[') {
+		if (!s->in_rec && s->depth == 0 && c == '[' && !r->any_value) {
 			s->top = 1;             /* a top-level array: its elements are records */
 			s->depth = 1;
 			++*pi;
@@ -800,14 +801,36 @@ static int scalar_field(struct ndj_reader *r, const struct val *v)
 	return 1;
 }
 
+/* ndj_parse_value: a scalar that is the whole value. */
+static int scalar_value(struct ndj_reader *r, const struct val *v)
+{
+	int ok;
+
+	if (push(r, jv_array(), 0) < 0)
+		return 0;
+	ok = scalar_jv(r, v);
+	if (r->nframes == 0)    /* bad_value dropped the frame */
+		return ok;
+	r->nframes--;
+	if (!ok || r->failed) {
+		jv_free(r->frames[r->nframes].val);
+		jv_free(r->frames[r->nframes].key);
+		return 0;
+	}
+	jv_free(r->frames[r->nframes].key);
+	return complete(r, jv_array_get(r->frames[r->nframes].val, 0)) == 0;
+}
+
 static int on_scalar(struct ndj_reader *r, const struct val *v)
 {
 	if (r->skip)
 		return 1;
-	if (rdepth(r) == 0)
+	if (rdepth(r) == 0 && !r->any_value)
 		return not_object(r, vkind_name(v->kind));
 	if (v->kind == V_STR && r->s.high && !utf8_valid(v->s, v->len))
 		return bad_value(r, "invalid UTF-8 in string");
+	if (rdepth(r) == 0)
+		return scalar_value(r, v);
 	if (r->mode == MODE_JV)
 		return scalar_jv(r, v);
 	return scalar_field(r, v);
@@ -884,7 +907,7 @@ static int cb_start_array(void *ctx)
 	struct ndj_reader *r = ctx;
 	unsigned d = rdepth(r);
 
-	if (r->cdepth == 0) {   /* a top-level array: its elements are the records */
+	if (r->cdepth == 0 && !r->any_value) {  /* a top-level array: its elements are records */
 		r->cdepth = 1;
 		r->ctop = 1;
 		return 1;
@@ -894,7 +917,7 @@ static int cb_start_array(void *ctx)
 		r->skip++;
 		return 1;
 	}
-	if (d == 0) {
+	if (d == 0 && !r->any_value) {
 		if (!not_object(r, "an array"))
 			return 0;
 		r->skip = 1;
@@ -1674,4 +1697,58 @@ int ndj_writer_flush(struct ndj_writer *w, struct srerr *e)
 			w->err = errno ? errno : EIO;
 	}
 	return w->err ? write_failed(w, e) : 0;
+}
+
+/* ---- one value ---- */
+
+/* The reader's "<name>:LINE: problem" (name empty here) becomes "line LINE: problem". */
+static void value_error(const struct srerr *re, struct srerr *e)
+{
+	if (re->msg[0] == ':')
+		srerr_set(e, re->code, "line %s", re->msg + 1);
+	else
+		srerr_set(e, re->code, "%s", re->msg);
+}
+
+int ndj_parse_value(const void *data, size_t len, size_t max_depth, jv *out,
+		    struct srerr *e)
+{
+	struct ndj_reader_opts o = { 0, 0, 0, 0 };
+	struct ndj_reader *r;
+	struct srerr re;
+	jv extra;
+	int rc;
+
+	*out = jv_invalid();
+	if (len > NDJ_RECORD_LIMIT) {
+		srerr_set(e, "limit", "JSON text longer than %u bytes", NDJ_RECORD_LIMIT);
+		return -1;
+	}
+	o.max_record = len ? len : 1;
+	o.max_depth = max_depth ? (max_depth > NDJ_DEPTH_LIMIT ? NDJ_DEPTH_LIMIT : (unsigned)max_depth)
+				: NDJ_MAX_DEPTH;
+	r = ndj_reader_new_mem(data, len, "", &o, e);
+	if (!r)
+		return -1;
+	r->any_value = 1;
+	rc = ndj_next(r, out, &re);
+	if (rc == 1) {
+		rc = ndj_next(r, &extra, &re);
+		jv_free(extra);
+		if (rc == 1)
+			srerr_set(&re, "parse", ":%zu: invalid JSON: more than one value", ndj_line(r));
+		if (rc != 0) {
+			jv_free(*out);
+			*out = jv_invalid();
+			rc = -1;
+		} else {
+			rc = 1;
+		}
+	} else if (rc == 0) {
+		srerr_set(&re, "parse", "invalid JSON: no value");
+	}
+	if (rc < 0 || rc == 0)
+		value_error(&re, e);
+	ndj_reader_free(r);
+	return rc == 1 ? 0 : -1;
 }

@@ -169,6 +169,19 @@ const struct srerr *ndj_warning(const struct ndj_reader *r, size_t i);
 /* Free r and everything it owns (closes the files it opened); NULL is fine. */
 void ndj_reader_free(struct ndj_reader *r);
 
+/*
+ * Parse exactly one JSON value of any type (object, array or scalar) from len bytes
+ * at data, with only whitespace around it, under the reader's strictness (NaN,
+ * leading zeros, raw control characters, invalid UTF-8, a BOM ... are rejected).
+ * Nesting deeper than max_depth (0: NDJ_MAX_DEPTH; capped at NDJ_DEPTH_LIMIT) and
+ * texts longer than NDJ_RECORD_LIMIT are errors (code "limit").  Returns 0 with *out
+ * set (the caller owns it), or -1 with *out jv_invalid() and e: code "parse" for
+ * malformed JSON, no value or more than one value, messages like
+ * "line 3: invalid JSON: ..."; "limit"; "oom".
+ */
+int ndj_parse_value(const void *data, size_t len, size_t max_depth, jv *out,
+		    struct srerr *e);
+
 #define NDJ_PRETTY 1u   /* indent by two spaces, as jq does (-o json) */
 #define NDJ_FLUSH  2u   /* fflush after every record (streaming modes) */
 

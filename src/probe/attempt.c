@@ -53,8 +53,15 @@ static int64_t retry_delay(struct engine *en, struct slot *s, const struct probe
 static void retry_later(struct engine *en, struct slot *s, const struct srerr *why,
 			jv rec, int64_t delay, int64_t now_ns)
 {
-	s->attempt_errors = jv_array_append(s->attempt_errors,
-					    record_attempt_error(s->attempts, why));
+	jv entry = record_attempt_error(s->attempts, why);
+	jv took = jv_object_get(jv_copy(rec), jv_string("duration_ms"));
+
+	/* so that a report can tell the time all attempts took (junit's time) */
+	if (jv_get_kind(took) == JV_KIND_NUMBER)
+		entry = jv_object_set(entry, jv_string("duration_ms"), took);
+	else
+		jv_free(took);
+	s->attempt_errors = jv_array_append(s->attempt_errors, entry);
 	jv_free(s->last);
 	s->last = rec;
 	s->state = SLOT_BACKOFF;
@@ -117,7 +124,7 @@ static void verbose_start(const struct engine *en, const struct slot *s)
 		return;
 	if (t->type == PROBE_HTTP) {
 		engine_verbose(en, "%s: round %ld, attempt %d: %s %s", t->name, s->round, s->attempts,
-			       t->req.method ? t->req.method : t->req.body ? "POST" : "GET", t->req.url);
+			       t->req.method ? t->req.method : t->req.body ? "POST" : "GET", t->target);
 		for (size_t i = 0; i < t->req.nheaders; i++)
 			engine_verbose(en, "%s:   %s", t->name, t->req.headers[i]);
 	} else {

@@ -13,7 +13,9 @@
  *
  * Bodies come from the network: they never appear in a verdict beyond a short
  * excerpt without control characters (check_excerpt) on a failed body or json
- * check, the jq expression runs in jqx's isolated mode, and the regex in rx's limits.
+ * check, the body is parsed (strict JSON, exactly one value) and the jq expression
+ * evaluated in jqx's isolated child (jqx_truthy_isolated_text: this process never
+ * parses a body), and the regex runs in rx's limits.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -57,17 +57,26 @@ static void signals_restore(void)
 	signal(SIGTERM, SIG_DFL);
 }
 
+#define VERBOSE_MAX 1024   /* a verbose line is cut here, after redaction */
+
 void engine_verbose(const struct engine *en, const char *fmt, ...)
 {
-	char msg[1024], shown[1024];
+	char *msg = NULL, *shown;
 	va_list ap;
+	int n;
 
 	if (!en->o->cli || !en->o->cli->verbose)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	cli_info(en->o->cli, "%s", secret_redact_buf(en->o->secrets, msg, shown, sizeof(shown)));
+	if (n < 0)
+		return;
+	/* redact the whole line first: a cut could split a secret and hide it from redaction */
+	shown = secret_redact(en->o->secrets, msg);
+	cli_info(en->o->cli, "%.*s", VERBOSE_MAX, shown);
+	free(shown);
+	free(msg);
 }
 
 double engine_random(struct engine *en)
@@ -89,10 +98,15 @@ static void seed(struct engine *en)
 
 /* ---- records and rounds ------------------------------------------------------ */
 
+/*
+ * The one way out for records: every record, whatever made it (an attempt, a skipped
+ * round, the --wait deadline), has its secrets masked here and nowhere else.
+ */
 static void output(struct engine *en, jv rec)
 {
 	struct srerr e;
 
+	rec = secret_redact_jv(en->o->secrets, rec);
 	if (probe_output_record(en->out, rec, &e) == -1 && !en->failed) {
 		en->failed = 1;
 		en->err = e;
@@ -114,11 +128,11 @@ static void round_progress(struct engine *en, long round)
 	en->open_count[round - en->first_open]--;
 	while (en->first_open < en->next_round && en->open_count[0] == 0) {
 		if (probe_output_round_end(en->out, &e) == -1) {
-			char shown[SRERR_MSG_MAX];
+			char *shown = secret_redact(en->o->secrets, e.msg);
 
 			/* a failed push must not end a monitor: say so and go on */
-			cli_warn(en->o->cli, "%s", secret_redact_buf(en->o->secrets, e.msg, shown,
-								     sizeof(shown)));
+			cli_warn(en->o->cli, "%s", shown);
+			free(shown);
 		}
 		memmove(en->open_count, en->open_count + 1,
 			(en->open_cap - 1) * sizeof(*en->open_count));
@@ -150,7 +164,6 @@ void engine_record(struct engine *en, struct slot *s, jv rec)
 	long round = s->round;
 
 	slot_reset_run(s);
-	rec = secret_redact_jv(en->o->secrets, rec);
 	if (en->deadline_ns) {
 		jv_free(s->last);
 		s->last = jv_invalid();
@@ -225,8 +238,7 @@ static void start_round(struct engine *en, long round)
 			snprintf(why, sizeof(why), "round %ld skipped: round %ld of this target "
 				 "is still running", round, s->round);
 			engine_verbose(en, "%s: %s", s->t->name, why);
-			output(en, secret_redact_jv(en->o->secrets,
-						    record_unprobed(s->t, round, now_ms, "skipped", why)));
+			output(en, record_unprobed(s->t, round, now_ms, "skipped", why));
 			round_progress(en, round);
 			continue;
 		}

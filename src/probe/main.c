@@ -20,12 +20,12 @@
 
 #define HELP \
 	"\nTargets: http:// https:// URLs, tcp://HOST:PORT, tls://HOST[:PORT], dns://NAME,\n" \
-	"--exec CMD, and -f FILE (NDJSON specs, - for stdin).\n\n" \
+	"--exec CMD, and -f, --file FILE (NDJSON specs, - for stdin).\n\n" \
 	"Request:\n" \
 	"  -X, --method M          -H, --header 'Name: value' | @env:VAR\n" \
-	"  -d, --data TEXT|@FILE   --timeout D (5s)   --connect-timeout D   -4  -6\n" \
-	"  --resolve HOST:PORT:ADDR  --cacert FILE  --cert FILE  --key FILE  --insecure\n" \
-	"  --follow  --proxy URL  --max-body SIZE (1M)\n" \
+	"  -d, --data TEXT|@FILE   --timeout D (5s)   --connect-timeout D\n" \
+	"  -4, --ipv4  -6, --ipv6  --resolve HOST:PORT:ADDR  --cacert FILE  --cert FILE\n" \
+	"  --key FILE  --insecure  --follow  --proxy URL  --max-body SIZE (1M)\n" \
 	"Checks:\n" \
 	"  --expect-status LIST (200-399)  --expect-body REGEX  --expect-json EXPR\n" \
 	"  --expect-header 'Name: REGEX'  --max-latency D  --cert-min-days N\n" \
@@ -80,13 +80,53 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* An error with the secrets masked, then exit. */
+#define DIE_MAX 1024        /* an error message is cut here, after redaction */
+#define NAGIOS_UNKNOWN 3
+
+/* -o nagios: an error is a plugin result too (UNKNOWN), so it needs a status line */
+static int nagios_mode;
+
+/*
+ * Whether the command line asks for -o nagios, before getopt has parsed it: an error
+ * in an option before or after -o must already speak Nagios.  The last -o wins, as
+ * in getopt; "--" ends the options.
+ */
+static int wants_nagios(int argc, char **argv)
+{
+	const char *name = NULL;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format"))
+			name = i + 1 < argc ? argv[++i] : NULL;
+		else if (!strncmp(argv[i], "--format=", 9))
+			name = argv[i] + 9;
+		else if (!strncmp(argv[i], "-o", 2))
+			name = argv[i] + 2;
+	}
+	return name && !strcmp(name, "nagios");
+}
+
+/*
+ * An error with the secrets masked, then exit.  The whole message is redacted before
+ * it is cut to DIE_MAX, so a cut can never split a secret.  With -o nagios it is also
+ * the plugin's status line on stdout, "PROBE UNKNOWN - MESSAGE", and the exit is 3.
+ */
 __attribute__((noreturn))
 static void die(const struct probe_settings *s, int code, const struct srerr *e)
 {
-	char shown[SRERR_MSG_MAX];
+	char *redacted = secret_redact(s->secrets, e->msg), shown[DIE_MAX];
 
-	cli_die(code, "%s", secret_redact_buf(s->secrets, e->msg, shown, sizeof(shown)));
+	snprintf(shown, sizeof(shown), "%s", redacted);
+	free(redacted);
+	if (nagios_mode) {
+		/* '|' would start the perfdata */
+		for (char *p = shown; *p; p++)
+			if (*p == '|' || *p == '\n')
+				*p = '/';
+		printf("PROBE UNKNOWN - %s\n", shown);
+		code = NAGIOS_UNKNOWN;
+	}
+	cli_die(code, "%s", shown);
 }
 
 /*
@@ -179,7 +219,9 @@ int main(int argc, char **argv)
 	cli_init(&c, "probe", USAGE, FORMATS);
 	c.help = HELP;
 	settings_init(&s);
+	nagios_mode = wants_nagios(argc, argv);
 	after = parse_options(&c, &s, argc, argv);
+	nagios_mode = c.format == CLI_FMT_NAGIOS;
 	if (s.wait_ms && after > 0) {
 		cmd = argv + argc - after;
 		argc -= after;

@@ -121,6 +121,8 @@ struct result {
 	int warning;                    /* state "warning" */
 	long attempts;
 	double duration_ms;             /* NAN when absent, as every double below */
+	double earlier_ms;              /* the failed attempts' duration_ms before the last
+					   (attempt_errors), summed; 0 when none says */
 	int has_timing;
 	double t_dns, t_connect, t_tls, t_ttfb, t_transfer;
 	char *ip;                       /* NULL when absent, as every char * below */
@@ -324,6 +326,26 @@ static void decode_checks(struct result *r, jv rec, int *oom)
 	}
 }
 
+/* The sum of the "duration_ms" of the entries of arr (attempt_errors); 0 if none. */
+static double sum_durations(jv arr)
+{
+	double sum = 0;
+	int i, n;
+
+	if (jv_get_kind(arr) != JV_KIND_ARRAY)
+		return 0;
+	n = jv_array_length(jv_copy(arr));
+	for (i = 0; i < n; i++) {
+		jv item = jv_array_get(jv_copy(arr), i);
+		double d = num_member(item, "duration_ms");
+
+		if (!isnan(d) && d > 0)
+			sum += d;
+		jv_free(item);
+	}
+	return sum;
+}
+
 static void decode_errors(struct result *r, jv rec, int *oom)
 {
 	jv err = member(rec, "error"), warns = member(rec, "warnings");
@@ -333,6 +355,7 @@ static void decode_errors(struct result *r, jv rec, int *oom)
 	r->err_msg = str_member(err, "message", oom);
 	r->warn_msg = join_messages(warns, "; ", 0, oom);
 	r->attempt_log = join_messages(attempts, "\n", 1, oom);
+	r->earlier_ms = sum_durations(attempts);
 	jv_free(err);
 	jv_free(warns);
 	jv_free(attempts);
@@ -1172,6 +1195,16 @@ struct junit_totals {
 	int has_first;
 };
 
+/*
+ * A testcase's time: every attempt's duration, the failed ones before the last
+ * (attempt_errors[].duration_ms) and the last (duration_ms); the backoff waits between
+ * attempts are not counted.
+ */
+static double junit_case_ms(const struct result *r)
+{
+	return (isnan(r->duration_ms) ? 0 : r->duration_ms) + r->earlier_ms;
+}
+
 static void junit_totals(const struct vec *kept, struct junit_totals *t)
 {
 	double sum = 0, last = 0;
@@ -1180,7 +1213,7 @@ static void junit_totals(const struct vec *kept, struct junit_totals *t)
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < kept->n; i++) {
 		const struct result *r = kept->v[i];
-		double d = isnan(r->duration_ms) ? 0 : r->duration_ms;
+		double d = junit_case_ms(r);
 		double end = (double)r->start_ms + d;
 
 		t->errors += r->failed && r->state == PS_UNKNOWN;
@@ -1221,7 +1254,7 @@ static void junit_case(struct sbuf *b, const struct result *r)
 	sb_put_xml(b, r->name, 1);
 	sb_puts(b, "\" classname=\"probe.");
 	sb_put_xml(b, *r->type ? r->type : "unknown", 1);
-	sb_printf(b, "\" time=\"%.3f\">\n", isnan(r->duration_ms) ? 0 : r->duration_ms / 1000.0);
+	sb_printf(b, "\" time=\"%.3f\">\n", junit_case_ms(r) / 1000.0);
 	if (r->failed) {
 		const char *msg = r->err_msg ? r->err_msg : r->warn_msg ? r->warn_msg : "failed";
 		const char *element = r->state == PS_UNKNOWN ? "error" : "failure";

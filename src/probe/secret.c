@@ -7,6 +7,8 @@
 #include "secret.h"
 #include "banned.h"
 
+#define SECRET_MIN_CUT 4   /* a shorter tail is too likely to be ordinary text */
+
 struct secret_value {
 	char *value;
 	size_t len;
@@ -253,12 +255,35 @@ static const char *first_secret(const struct secret_set *s, const char *text, si
 	return best;
 }
 
+/*
+ * The length of the longest start (at least SECRET_MIN_CUT bytes, shorter than the whole
+ * value) of any secret that text[0..len) ends with, 0 if none.  A message cut at a fixed
+ * size before it was redacted can end in half a secret; this masks that half too.
+ */
+static size_t trailing_cut_secret(const struct secret_set *s, const char *text, size_t len)
+{
+	size_t best = 0;
+
+	for (size_t i = 0; i < s->nvalues; i++) {
+		size_t k = s->values[i].len - 1;
+
+		if (k > len)
+			k = len;
+		for (; k >= SECRET_MIN_CUT && k > best; k--)
+			if (memcmp(text + len - k, s->values[i].value, k) == 0) {
+				best = k;
+				break;
+			}
+	}
+	return best;
+}
+
 static char *redact_mem(const struct secret_set *s, const char *text, size_t len,
 			size_t *outlen)
 {
 	struct strbuf b = { 0 };
 	const char *p = text, *end = text + len, *hit;
-	size_t hit_len = 0;
+	size_t hit_len = 0, cut;
 
 	sb_add(&b, "", 0);
 	while (p < end && (hit = first_secret(s, p, (size_t)(end - p), &hit_len))) {
@@ -266,7 +291,10 @@ static char *redact_mem(const struct secret_set *s, const char *text, size_t len
 		sb_add(&b, SECRET_MASK, strlen(SECRET_MASK));
 		p = hit + hit_len;
 	}
-	sb_add(&b, p, (size_t)(end - p));
+	cut = trailing_cut_secret(s, p, (size_t)(end - p));
+	sb_add(&b, p, (size_t)(end - p) - cut);
+	if (cut)
+		sb_add(&b, SECRET_MASK, strlen(SECRET_MASK));
 	*outlen = b.len;
 	return b.buf;
 }
@@ -275,16 +303,9 @@ char *secret_redact(const struct secret_set *s, const char *text)
 {
 	size_t len;
 
+	if (!s)
+		return xmemdup(text, strlen(text));
 	return redact_mem(s, text, strlen(text), &len);
-}
-
-char *secret_redact_buf(const struct secret_set *s, const char *text, char *buf, size_t size)
-{
-	char *r = secret_redact(s, text);
-
-	snprintf(buf, size, "%s", r);
-	free(r);
-	return buf;
 }
 
 static jv redact_string(const struct secret_set *s, jv v)
@@ -294,7 +315,7 @@ static jv redact_string(const struct secret_set *s, jv v)
 	size_t dummy;
 	char *r;
 
-	if (!first_secret(s, text, len, &dummy))
+	if (!first_secret(s, text, len, &dummy) && !trailing_cut_secret(s, text, len))
 		return v;
 	r = redact_mem(s, text, len, &outlen);
 	jv_free(v);

@@ -13,6 +13,8 @@
  *    the text as written, with {{NAME}} in it, never the value.
  * Redaction replaces every occurrence of every value, the longest first, in any
  * string (so a value inside an error message or a captured output is caught too).
+ * As a safety net for messages cut at a fixed size before they were redacted, a
+ * string that ends in the first 4 or more bytes of a secret has that end masked too.
  */
 #include <stddef.h>
 #include <jv.h>
@@ -49,11 +51,8 @@ void secret_note_url(struct secret_set *s, const char *url);
  */
 char *secret_expand(const struct secret_set *s, const char *text, struct srerr *e);
 
-/* A copy of text (malloc, the caller frees) with every secret replaced by "***". */
+/* A copy of text (malloc, the caller frees) with every secret replaced by "***"; s may be NULL. */
 char *secret_redact(const struct secret_set *s, const char *text);
-
-/* Redact into a caller's buffer (truncating); returns buf. */
-char *secret_redact_buf(const struct secret_set *s, const char *text, char *buf, size_t size);
 
 /*
  * v with every string inside it (object values and array elements, at any depth)

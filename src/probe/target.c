@@ -138,10 +138,14 @@ int target_set_location(struct target_ctx *ctx, struct probe_target *t, const ch
 	if (!t->name_set)
 		t->name = t->target;
 	t->req.connect_only = 0;
+	t->req.display_url = NULL;
 	secret_note_url(ctx->secrets, expanded);
 	if (starts_with(expanded, "http://") || starts_with(expanded, "https://")) {
 		t->type = PROBE_HTTP;
 		t->req.url = expanded;
+		/* messages name the URL as written, {{NAME}} and all: a message cut to
+		   size can then never end in part of a secret's value */
+		t->req.display_url = t->target;
 		return 0;
 	}
 	if (starts_with(expanded, "tcp://") || starts_with(expanded, "tls://")) {

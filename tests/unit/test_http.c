@@ -577,6 +577,22 @@ static void test_timeout_waiting(void **state)
 	http_result_free(r);
 }
 
+/* messages name display_url, never the real URL it stands for */
+static void test_display_url_in_messages(void **state)
+{
+	struct http_request req = request(url(&plain, "/slow?delay=10&t=REALSECRET42"));
+	struct http_result *r;
+
+	(void)state;
+	req.display_url = url(&plain, "/slow?delay=10&t={{TOK}}");
+	req.timeout_ms = 300;
+	r = fetch(&req);
+	assert_failed(r, "timeout");
+	assert_null(strstr(r->err.msg, "REALSECRET42"));
+	assert_non_null(strstr(r->err.msg, "&t={{TOK}}"));
+	http_result_free(r);
+}
+
 static void test_timeout_in_body(void **state)
 {
 	struct http_request req = request(url(&plain, "/slowbody?size=100&chunk_size=10&slow_body=3"));
@@ -706,6 +722,7 @@ static void test_redirect_to_file_refused(void **state)
 	assert_failed(r, "redirect_refused");
 	assert_string_equal(r->err.msg,
 			    "redirect to 'file:///etc/passwd' refused: only http and https are followed");
+	assert_int_equal(r->redirects, 0);   /* refused, so not followed */
 	assert_null(strstr(r->body, "root:"));
 	http_result_free(r);
 
@@ -1288,6 +1305,13 @@ static void test_request_check(void **state)
 
 	req.url = "ftp://127.0.0.1/x";
 	assert_invalid(&req, "expected http:// or https://");
+	/* a URL that does not parse says why; messages name display_url */
+	req.url = "http://[::1";
+	assert_invalid(&req, "invalid URL 'http://[::1': bad IPv6 address");
+	req.url = "http://127.0.0.1:99999/?t=REALSECRET42";
+	req.display_url = "http://127.0.0.1:99999/?t={{TOK}}";
+	assert_invalid(&req, "invalid URL 'http://127.0.0.1:99999/?t={{TOK}}': port number");
+	req.display_url = NULL;
 	req.url = "file:///etc/passwd";
 	assert_invalid(&req, NULL);
 	req.url = "127.0.0.1:80/x";
@@ -1508,6 +1532,7 @@ int main(void)
 		cmocka_unit_test(test_body_cap_content_length),
 		cmocka_unit_test(test_body_cap_default),
 		cmocka_unit_test(test_timeout_waiting),
+		cmocka_unit_test(test_display_url_in_messages),
 		cmocka_unit_test(test_timeout_in_body),
 		cmocka_unit_test(test_connection_refused),
 		cmocka_unit_test(test_unresolvable_name),

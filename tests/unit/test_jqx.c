@@ -638,6 +638,101 @@ static void test_isolated_child_leaves_no_trace(void **state)
 	jqx_free(q);
 }
 
+
+/* ---- isolated over raw text ---- */
+
+static int truthy_text(const char *expr, const char *text, size_t len,
+		       const struct jqx_limits *lim, struct srerr *e)
+{
+	struct jqx *q = compile_ok(expr);
+	int rc;
+
+	srerr_clear(e);
+	rc = jqx_truthy_isolated_text(q, text, len, lim, e);
+	jqx_free(q);
+	return rc;
+}
+
+#define TEXT(s) s, sizeof(s) - 1
+
+static void test_isolated_text_evaluates_valid_json(void **state)
+{
+	struct srerr e;
+
+	(void)state;
+	assert_int_equal(truthy_text(".a == 1", TEXT("{\"a\":1}"), roomy(), &e), 1);
+	assert_int_equal(truthy_text(".a == 1", TEXT(" {\"a\": 2}\n"), roomy(), &e), 0);
+	assert_int_equal(truthy_text("length == 3", TEXT("[1, \"x\", null]"), roomy(), &e), 1);
+	assert_int_equal(truthy_text(". == \"é\"", TEXT("\"\\u00e9\""), roomy(), &e), 1);
+	assert_int_equal(truthy_text(".", TEXT("false"), roomy(), &e), 0);
+	assert_int_equal(truthy_text(". == 0.5", TEXT("5e-1"), roomy(), &e), 1);
+	assert_int_equal(truthy_text("error(\"boom\")", TEXT("{}"), roomy(), &e), -1);
+	assert_string_equal(e.code, "jq");
+	assert_string_equal(e.msg, "error in jq expression 'error(\"boom\")': boom");
+}
+
+static void expect_text_rejected(const char *text, size_t len, const char *msg_start)
+{
+	struct srerr e;
+
+	if (truthy_text("true", text, len, roomy(), &e) != -1)
+		fail_msg("'%.*s' was accepted", (int)len, text);
+	assert_string_equal(e.code, "json_parse");
+	if (strncmp(e.msg, msg_start, strlen(msg_start)))
+		fail_msg("'%.*s': message '%s' does not start with '%s'", (int)len, text, e.msg,
+			 msg_start);
+	assert_null(strchr(e.msg, '\n'));
+}
+
+/* What jq 1.6's own parser lets through is refused, before the expression runs. */
+static void test_isolated_text_rejects_invalid_json(void **state)
+{
+	(void)state;
+	expect_text_rejected(TEXT("{\"a\":01}"), "line 1: invalid JSON");
+	expect_text_rejected(TEXT("nan"), "line 1: invalid JSON");
+	expect_text_rejected(TEXT("[NaN]"), "line 1: invalid JSON");
+	expect_text_rejected(TEXT("\"\xff\""), "line 1: invalid JSON");
+	expect_text_rejected(TEXT("{} {}"), "line 1: invalid JSON: more than one value");
+	expect_text_rejected(TEXT("<html>"), "line 1: invalid JSON");
+	expect_text_rejected(TEXT("\n{\"a\":"), "line 2: invalid JSON: premature EOF");
+	expect_text_rejected(TEXT(""), "invalid JSON: no value");
+	expect_text_rejected(NULL, 0, "invalid JSON: no value");
+}
+
+/* The text is parsed in the child: what kills libjq or exhausts memory kills only it. */
+static void test_isolated_text_crash_and_memory_kill_only_the_child(void **state)
+{
+	struct jqx_limits small = { .memory_bytes = 32u << 20 };
+	struct srerr e;
+	size_t n = 24u << 20, i;
+	char *big;
+
+	(void)state;
+	assert_int_equal(truthy_text("todate", TEXT("1e17"), roomy(), &e), -1);
+	assert_string_equal(e.code, "crashed");
+	assert_int_equal(truthy_text(".[2147483647] = 0", TEXT("[]"), roomy(), &e), -1);
+	assert_string_equal(e.code, "crashed");
+	if (under_valgrind())   /* valgrind does its own memory accounting */
+		return;
+	/* 12 million array elements: far more than 32 MiB as jv values */
+	big = malloc(n);
+	assert_non_null(big);
+	big[0] = '[';
+	for (i = 1; i + 1 < n; i += 2) {
+		big[i] = '0';
+		big[i + 1] = ',';
+	}
+	big[n - 1] = ']';
+	if (big[n - 2] == ',')
+		big[n - 2] = '0';
+	assert_int_equal(truthy_text("length > 0", big, n, &small, &e), -1);
+	assert_string_equal(e.code, "memory_limit");
+	free(big);
+	/* the caller is unharmed */
+	assert_int_equal(truthy_text(".a", TEXT("{\"a\":true}"), roomy(), &e), 1);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +756,9 @@ int main(void)
 		cmocka_unit_test(test_isolated_output_too_deep_to_read_back),
 		cmocka_unit_test(test_isolated_child_drops_inherited_handlers),
 		cmocka_unit_test(test_isolated_child_leaves_no_trace),
+		cmocka_unit_test(test_isolated_text_evaluates_valid_json),
+		cmocka_unit_test(test_isolated_text_rejects_invalid_json),
+		cmocka_unit_test(test_isolated_text_crash_and_memory_kill_only_the_child),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

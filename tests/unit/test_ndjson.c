@@ -1490,6 +1490,109 @@ static void test_writer_errors(void **state)
 	assert_int_equal(w.err, 0);
 }
 
+
+/* ---- one value ---- */
+
+static void want_value(const char *text, size_t len, const char *want)
+{
+	char buf[256];
+	struct srerr e;
+	jv v;
+
+	srerr_clear(&e);
+	if (ndj_parse_value(text, len, 0, &v, &e) != 0)
+		fail_msg("ndj_parse_value(%.*s): %s: %s", (int)len, text, e.code, e.msg);
+	dump(v, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+}
+
+static void want_value_error(const char *text, size_t len, size_t max_depth,
+			       const char *code, const char *msg_start)
+{
+	struct srerr e;
+	jv v = jv_number(7);
+
+	srerr_clear(&e);
+	assert_int_equal(ndj_parse_value(text, len, max_depth, &v, &e), -1);
+	assert_int_equal(jv_get_kind(v), JV_KIND_INVALID);
+	assert_string_equal(e.code, code);
+	if (strncmp(e.msg, msg_start, strlen(msg_start)))
+		fail_msg("'%.*s': message '%s' does not start with '%s'", (int)len, text, e.msg,
+			 msg_start);
+	assert_null(strchr(e.msg, '\n'));
+}
+
+static void test_parse_value_any_type(void **state)
+{
+	(void)state;
+	want_value(L("{\"a\":1}"), "{\"a\":1}");
+	want_value(L(" \n[1, [2], {\"b\": null}]\n"), "[1,[2],{\"b\":null}]");
+	want_value(L("[]"), "[]");
+	want_value(L("0"), "0");
+	want_value(L("-1.5e3 "), "-1500");
+	want_value(L("\"x\\u00e9\""), "\"xé\"");
+	want_value(L("\"\""), "\"\"");
+	want_value(L("true"), "true");
+	want_value(L("false\n"), "false");
+	want_value(L("\tnull"), "null");
+	want_value(L("\"\xc3\xa9\""), "\"é\"");
+}
+
+static void test_parse_value_is_strict(void **state)
+{
+	(void)state;
+	want_value_error(L("{\"a\":01}"), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("01"), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("nan"), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("NaN"), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("[Infinity]"), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("+1"), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("1."), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("\"a\tb\""), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("\"\xff\""), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("[\"\xc0\xaf\"]"), 0, "parse", "line 1: ");
+	want_value_error(L("\"\\ud800\""), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("\xef\xbb\xbf{}"), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("[1,]"), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("{} // x"), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("1e400"), 0, "parse", "line 1: number '1e400' is out of range");
+	want_value_error(L("[1e400]"), 0, "parse", "line 1: number '1e400' is out of range");
+	want_value_error(L("\n\n{\"a\":\x01}"), 0, "parse", "line 3: invalid JSON: control character 0x01");
+	want_value_error(L("{}\0"), 0, "parse", "line 1: invalid JSON: NUL byte");
+	want_value_error(L("{\"a\":"), 0, "parse", "line 1: invalid JSON: premature EOF");
+}
+
+static void test_parse_value_exactly_one(void **state)
+{
+	(void)state;
+	want_value_error(L(""), 0, "parse", "invalid JSON: no value");
+	want_value_error(L(" \n "), 0, "parse", "invalid JSON: no value");
+	want_value_error(NULL, 0, 0, "parse", "invalid JSON: no value");
+	want_value_error(L("1 2"), 0, "parse", "line 1: invalid JSON: more than one value");
+	want_value_error(L("{}\n{}"), 0, "parse", "line 2: invalid JSON: more than one value");
+	want_value_error(L("[1][2]"), 0, "parse", "line 1: invalid JSON: more than one value");
+	want_value_error(L("\"a\"\"b\""), 0, "parse", "line 1: invalid JSON: more than one value");
+	want_value_error(L("{} x"), 0, "parse", "line 1: invalid JSON");
+	want_value_error(L("true false"), 0, "parse", "line 1: invalid JSON");
+}
+
+static void test_parse_value_limits(void **state)
+{
+	struct srerr e;
+	jv v;
+
+	(void)state;
+	want_value(L("[[[1]]]"), "[[[1]]]");
+	assert_int_equal(ndj_parse_value(L("[[[1]]]"), 3, &v, &e), 0);
+	jv_free(v);
+	want_value_error(L("[[[1]]]"), 2, "limit", "line 1: record nested deeper than 2 levels");
+	want_value_error(L("{\"a\":{\"b\":{}}}"), 2, "limit", "line 1: record nested deeper");
+	/* max_depth beyond NDJ_DEPTH_LIMIT is capped, not refused */
+	assert_int_equal(ndj_parse_value(L("[0]"), (size_t)NDJ_DEPTH_LIMIT * 10, &v, &e), 0);
+	jv_free(v);
+	want_value_error("x", (size_t)NDJ_RECORD_LIMIT + 1, 0, "limit", "JSON text longer than");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1529,6 +1632,10 @@ int main(void)
 		cmocka_unit_test(test_writer_pretty),
 		cmocka_unit_test(test_writer_flush),
 		cmocka_unit_test(test_writer_errors),
+		cmocka_unit_test(test_parse_value_any_type),
+		cmocka_unit_test(test_parse_value_is_strict),
+		cmocka_unit_test(test_parse_value_exactly_one),
+		cmocka_unit_test(test_parse_value_limits),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
