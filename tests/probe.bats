@@ -628,6 +628,18 @@ time_ms() {
 	assert_output ""
 }
 
+@test "-o nagios: an unknown option or a missing argument is UNKNOWN too, exit 3" {
+	run -3 --separate-stderr probe -o nagios --bogus "$HTTP_URL/n1"
+	assert_output "PROBE UNKNOWN - unknown option '--bogus'"
+	[ "${stderr_lines[0]}" = "probe: error: unknown option '--bogus'" ]
+	run -3 --separate-stderr probe --bogus -o nagios "$HTTP_URL/n1"
+	assert_output "PROBE UNKNOWN - unknown option '--bogus'"
+	run -3 --separate-stderr probe -o nagios "$HTTP_URL/n1" --timeout
+	assert_output "PROBE UNKNOWN - option '--timeout' requires an argument"
+	run -2 --separate-stderr probe --bogus "$HTTP_URL/n1"
+	assert_output ""
+}
+
 @test "a URL that does not parse says why, naming the URL as written" {
 	run -2 --separate-stderr probe 'http://[::1'
 	assert_equal "$stderr" "probe: error: invalid target 'http://[::1': invalid URL 'http://[::1': bad IPv6 address"

@@ -136,10 +136,26 @@ void cli_usage(const struct cli *c, FILE *fp)
 	}
 }
 
+/* A usage error's exit: CLI_TROUBLE, or for a Nagios plugin run its UNKNOWN status. */
+__attribute__((noreturn)) static void exit_usage(const struct cli *c, const char *msg)
+{
+	if (c->nagios_service) {
+		char line[512];
+
+		snprintf(line, sizeof(line), "%s", msg);
+		for (char *p = line; *p; p++)   /* '|' would start the perfdata */
+			if (*p == '|' || *p == '\n')
+				*p = '/';
+		printf("%s UNKNOWN - %s\n", c->nagios_service, line);
+		exit(CLI_NAGIOS_UNKNOWN);
+	}
+	exit(CLI_TROUBLE);
+}
+
 void cli_usage_error(const struct cli *c)
 {
 	cli_usage(c, stderr);
-	exit(CLI_TROUBLE);
+	exit_usage(c, "usage error");
 }
 
 __attribute__((noreturn)) static void print_help(const struct cli *c)
@@ -161,8 +177,10 @@ int cli_common_opt(struct cli *c, int opt, const char *arg)
 		printf("%s (sretools) %s\n", c->prog, SRETOOLS_VERSION);
 		exit(CLI_OK);
 	case 'o':
-		if (cli_parse_format(arg, c->formats, &c->format, &e) == -1)
-			cli_die_srerr(CLI_TROUBLE, &e);
+		if (cli_parse_format(arg, c->formats, &c->format, &e) == -1) {
+			cli_error("%s", e.msg);
+			exit_usage(c, e.msg);
+		}
 		return 1;
 	case 'q':
 		c->quiet = 1;
@@ -275,12 +293,15 @@ static void bad_option(const struct cli *c, int argc, char *const argv[], int mi
 {
 	char shortopt[3] = { '-', (char)optopt, '\0' };
 	const char *name = optopt > 0 && optopt < 0x100 ? shortopt : offending_option(argv, argc);
+	char msg[256];
 
 	if (missing_arg)
-		cli_error("option '%s' requires an argument", name);
+		snprintf(msg, sizeof(msg), "option '%s' requires an argument", name);
 	else
-		cli_error("unknown option '%s'", name);
-	cli_usage_error(c);
+		snprintf(msg, sizeof(msg), "unknown option '%s'", name);
+	cli_error("%s", msg);
+	cli_usage(c, stderr);
+	exit_usage(c, msg);
 }
 
 int cli_getopt(struct cli *c, int argc, char *const argv[], const char *shortopts,

@@ -70,6 +70,9 @@ struct cli {
 	enum cli_format format; /* CLI_FMT_AUTO until cli_resolve_format() */
 	int quiet;
 	int verbose;
+	const char *nagios_service;  /* set under -o nagios (e.g. "PROBE"): a usage error is
+					also the plugin's "SERVICE UNKNOWN - ..." line on
+					stdout, exit CLI_NAGIOS_UNKNOWN */
 };
 
 /*
@@ -113,7 +116,8 @@ int cli_use_color(void);
 /* Print "usage: <synopsis>" (each line of c->usage) to fp. */
 void cli_usage(const struct cli *c, FILE *fp);
 
-/* Print the usage to stderr and exit CLI_TROUBLE; for '?' from getopt and bad operands. */
+/* Print the usage to stderr and exit CLI_TROUBLE (under nagios_service: UNKNOWN, 3);
+   for '?' from getopt and bad operands. */
 __attribute__((noreturn)) void cli_usage_error(const struct cli *c);
 
 /* Diagnostics on stderr: "prog: error: MSG", "prog: warning: MSG", "prog: MSG" (verbose). */

@@ -847,6 +847,26 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 			return rc; \
 	} while (0)
 
+/*
+ * libcurl's receive buffer is per easy handle, 16 KiB by default: with a thousand
+ * transfers in flight those buffers alone are most of the process's memory.  Size them
+ * so that all of them together take about RECV_BUFFERS_TOTAL: the full 16 KiB up to 64
+ * at once, down to libcurl's minimum of 1 KiB from 1,024 at once.  A smaller buffer
+ * only means more reads for a large body, never a different result.
+ */
+#define RECV_BUFFERS_TOTAL (1L << 20)
+#define RECV_BUFFER_MIN 1024L           /* CURL_MIN_BUFFERSIZE */
+#define RECV_BUFFER_MAX 16384L          /* libcurl's default */
+
+static long recv_buffer_size(unsigned max_parallel)
+{
+	long size = RECV_BUFFERS_TOTAL / (long)(max_parallel ? max_parallel : 1);
+
+	if (size < RECV_BUFFER_MIN)
+		return RECV_BUFFER_MIN;
+	return size > RECV_BUFFER_MAX ? RECV_BUFFER_MAX : size;
+}
+
 /* What the request and its certificate-reading twin share. */
 static CURLcode setup_connection(struct transfer *t, const char *url)
 {
@@ -857,6 +877,7 @@ static CURLcode setup_connection(struct transfer *t, const char *url)
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_BUFFERSIZE, recv_buffer_size(t->multi->max_parallel));
 	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)t->connect_timeout_ms);
 	SET(CURLOPT_TIMEOUT_MS, (long)t->timeout_ms);
 	SET(CURLOPT_FRESH_CONNECT, 1L);

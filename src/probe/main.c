@@ -220,6 +220,7 @@ int main(int argc, char **argv)
 	c.help = HELP;
 	settings_init(&s);
 	nagios_mode = wants_nagios(argc, argv);
+	c.nagios_service = nagios_mode ? "PROBE" : NULL;
 	after = parse_options(&c, &s, argc, argv);
 	nagios_mode = c.format == CLI_FMT_NAGIOS;
 	if (s.wait_ms && after > 0) {

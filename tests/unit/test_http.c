@@ -1387,6 +1387,30 @@ static void test_multi_fifty_by_four(void **state)
 	http_multi_free(m);
 }
 
+/* Above 64 in parallel the receive buffers shrink (to 1 KiB here): bodies still arrive whole. */
+static void test_multi_small_buffers_body_intact(void **state)
+{
+	struct srerr e;
+	struct http_multi *m = http_multi_new(2000, &e);
+	struct http_request req = request(url(&plain, "/small-buffers?body=0123456789&size=300000"));
+	struct http_result *r = NULL;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(http_multi_add(m, &req, &e), 0);
+	while (!r) {
+		assert_int_equal(http_multi_wait(m, NULL, 0, 1000, &e), 0);
+		r = http_multi_next_done(m);
+	}
+	assert_ok_status(r, 200);
+	assert_int_equal(r->body_len, 300000);
+	for (size_t i = 0; i < r->body_len; i++)
+		if (r->body[i] != (char)('0' + i % 10))
+			fail_msg("body differs at byte %zu", i);
+	http_result_free(r);
+	http_multi_free(m);
+}
+
 static void test_multi_parallel_limit(void **state)
 {
 	/* A slot frees only when a transfer completes, so however far the server has got,
@@ -1564,6 +1588,7 @@ int main(void)
 		cmocka_unit_test(test_header_is_secret),
 		cmocka_unit_test(test_multi_fifty_by_four),
 		cmocka_unit_test(test_multi_parallel_limit),
+		cmocka_unit_test(test_multi_small_buffers_body_intact),
 		cmocka_unit_test(test_multi_extra_fd),
 		cmocka_unit_test(test_multi_free_while_busy),
 		cmocka_unit_test(test_connect_only_tcp),
