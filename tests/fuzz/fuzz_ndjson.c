@@ -216,6 +216,36 @@ static struct outcome a, b;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * ndj_parse_value (probe's response bodies): a value it accepts prints and parses back
+ * equal, and an object it accepts is what the strict reader yields for the same text.
+ */
+static void check_parse_value(const uint8_t *data, size_t size, const struct ndj_reader_opts *o,
+			      const struct outcome *strict)
+{
+	struct srerr e;
+	jv v, again;
+	jv_kind kind;
+
+	if (ndj_parse_value(data, size, 0, &v, &e) != 0) {
+		check(jv_get_kind(v) == JV_KIND_INVALID && e.msg[0], "parse_value error is reported");
+		return;
+	}
+	kind = jv_get_kind(v);
+	{
+		jv text = jv_dump_string(jv_copy(v), 0);
+		const char *t = jv_string_value(text);
+
+		check(ndj_parse_value(t, strlen(t), 0, &again, &e) == 0, "printed value parses back");
+		check(jv_equal(jv_copy(v), again), "printed value parses back equal");
+		jv_free(text);
+	}
+	if (kind == JV_KIND_OBJECT && !o->lenient && !o->max_record && !o->max_depth)
+		check(strict->rc == 0 && strict->n == 1 && jv_equal(jv_copy(v), jv_copy(strict->recs[0])),
+		      "an object parse_value accepts is the reader's one record");
+	jv_free(v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ndj_reader_opts o = { 0, 0, 0, 0 };
@@ -233,6 +263,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 
 	read_all_jv(data, size, &o, &a, NULL);
+	check_parse_value(data, size, &o, &a);
 	check_projection(data, size, &o, &a, 0);
 	check_projection(data, size, &o, &a, 1);
 	for (i = 0; i < a.n && i < 64; i++) {
