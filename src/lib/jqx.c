@@ -40,22 +40,6 @@ struct jqx {
 
 /* ---- messages ---- */
 
-/* A long expression is cut (on a UTF-8 boundary) so that a message stays one line. */
-static void shorten(const char *text, char *buf, size_t size)
-{
-	size_t len = strlen(text);
-
-	if (len + 1 <= size) {
-		memcpy(buf, text, len + 1);
-		return;
-	}
-	len = size - 4;
-	while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
-		len--;
-	memcpy(buf, text, len);
-	memcpy(buf + len, "...", 4);
-}
-
 static void drop_substring(char *s, const char *sub)
 {
 	char *at = strstr(s, sub);
@@ -164,7 +148,7 @@ static struct jqx *jqx_new(const char *expr)
 		jqx_free(q);
 		return NULL;
 	}
-	shorten(expr, q->shown, sizeof(q->shown));
+	srerr_shorten(expr, q->shown, sizeof(q->shown));
 	jq_set_error_cb(q->jq, keep_message, q);
 	jq_set_input_cb(q->jq, no_inputs, NULL);
 	jq_set_attr(q->jq, jv_string("JQ_LIBRARY_PATH"), jv_array());
@@ -206,7 +190,7 @@ struct jqx *jqx_compile(const char *expr, struct srerr *e)
 		srerr_set(e, "jq", "invalid jq expression: none given");
 		return NULL;
 	}
-	shorten(expr, shown, sizeof(shown));
+	srerr_shorten(expr, shown, sizeof(shown));
 	if (opens_with_module_directive(expr)) {
 		srerr_set(e, "jq", "invalid jq expression '%s': import, include and module are not allowed",
 			  shown);

@@ -19,22 +19,6 @@ struct rx {
 	char shown[RX_SHOWN_MAX + 4];
 };
 
-/* A long pattern is cut (on a UTF-8 boundary) so that a message stays one short line. */
-static void shorten(const char *text, char *buf, size_t size)
-{
-	size_t len = strlen(text);
-
-	if (len + 1 <= size) {
-		memcpy(buf, text, len + 1);
-		return;
-	}
-	len = size - 4;
-	while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
-		len--;
-	memcpy(buf, text, len);
-	memcpy(buf + len, "...", 4);
-}
-
 static int set_limits(struct rx *r)
 {
 	r->mctx = pcre2_match_context_create(NULL);
@@ -99,7 +83,7 @@ static int check_pattern(const char *pattern, unsigned flags, struct srerr *e)
 		srerr_set(e, "regex", "invalid regex: no pattern");
 		return -1;
 	}
-	shorten(pattern, shown, sizeof(shown));
+	srerr_shorten(pattern, shown, sizeof(shown));
 	if (flags & ~(RX_CASELESS | RX_MULTILINE | RX_DOTALL)) {
 		srerr_set(e, "regex", "invalid regex '%s': unknown flags 0x%x", shown,
 			  flags & ~(RX_CASELESS | RX_MULTILINE | RX_DOTALL));
@@ -125,7 +109,7 @@ struct rx *rx_compile(const char *pattern, unsigned flags, struct srerr *e)
 		srerr_set(e, "nomem", "cannot compile regex: out of memory");
 		return NULL;
 	}
-	shorten(pattern, r->shown, sizeof(r->shown));
+	srerr_shorten(pattern, r->shown, sizeof(r->shown));
 	if (compile_code(r, flags, e) < 0) {
 		rx_free(r);
 		return NULL;

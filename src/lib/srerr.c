@@ -48,3 +48,18 @@ void srerr_prefix(struct srerr *e, const char *fmt, ...)
 	snprintf(e->msg, sizeof(e->msg), "%s: %s", head, old);
 	strip_controls(e->msg);
 }
+
+void srerr_shorten(const char *text, char *buf, size_t size)
+{
+	size_t len = strlen(text);
+
+	if (len + 1 <= size) {
+		memcpy(buf, text, len + 1);
+		return;
+	}
+	len = size - 4;
+	while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+		len--;
+	memcpy(buf, text, len);
+	memcpy(buf + len, "...", 4);
+}

@@ -22,4 +22,11 @@ void srerr_set(struct srerr *e, const char *code, const char *fmt, ...)
 void srerr_prefix(struct srerr *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Copy text into buf (size bytes) for quoting in a message: whole if it fits, else cut
+ * on a UTF-8 boundary and ended with "...", so that a long subject keeps the message
+ * one short line.  size must be at least 4.
+ */
+void srerr_shorten(const char *text, char *buf, size_t size);
+
 #endif

@@ -84,6 +84,22 @@ static void test_srerr_truncates(void **state)
 	assert_int_equal(strlen(e.code), sizeof(e.code) - 1);
 }
 
+static void test_srerr_shorten(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	srerr_shorten("short", buf, sizeof(buf));
+	assert_string_equal(buf, "short");
+	srerr_shorten("exactly", buf, sizeof(buf));
+	assert_string_equal(buf, "exactly");
+	srerr_shorten("too long text", buf, sizeof(buf));
+	assert_string_equal(buf, "too ...");
+	/* never cut inside a UTF-8 sequence: "abc\xc3\xa9" cut at 4 would split the e-acute */
+	srerr_shorten("abc\xc3\xa9" "defgh", buf, sizeof(buf));
+	assert_string_equal(buf, "abc...");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -92,6 +108,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_format_off_tty),
 		cmocka_unit_test(test_srerr_set_prefix),
 		cmocka_unit_test(test_srerr_truncates),
+		cmocka_unit_test(test_srerr_shorten),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
