@@ -6,6 +6,7 @@
 bats_require_minimum_version 1.5.0
 
 load helpers/common
+load helpers/pushgateway
 load helpers/server
 
 SCHEMA_DIR="$SRETOOLS_ROOT/share/sretools/schemas"
@@ -17,26 +18,11 @@ setup_file() {
 
 setup() {
 	common_setup
-	PG_PID=""
 }
 
 teardown() {
-	if [[ -n $PG_PID ]]; then
-		kill "$PG_PID" 2>/dev/null || true
-		wait "$PG_PID" 2>/dev/null || true
-	fi
+	pushgateway_stop
 	fixture_server_stop_all
-}
-
-# needs TOOL PACKAGE: skip without the tool, except in CI, which installs it (tools/deps)
-needs() {
-	command -v "$1" >/dev/null && return 0
-	[[ -z ${CI:-} ]] || fail "$1 is not installed (Debian package $2)"
-	skip "$1 is not installed (Debian package $2)"
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 requests_for() {
@@ -192,44 +178,17 @@ probe_every_kind() {
 }
 
 @test "live: --push to a real Pushgateway" {
-	needs prometheus-pushgateway prometheus-pushgateway
-	local port i
-	port=$(free_port)
-	prometheus-pushgateway --web.listen-address="127.0.0.1:$port" --persistence.file= \
-		>"$BATS_TEST_TMPDIR/pushgateway.log" 2>&1 3>&- &
-	PG_PID=$!
-	export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
-	for ((i = 0; i < 200; i++)); do
-		curl -sf --noproxy '*' "http://127.0.0.1:$port/-/ready" >/dev/null && break
-		sleep 0.05
-	done
+	pushgateway_start
 	tls_server_start
-	run -0 --separate-stderr probe_every_kind -o text --push "http://127.0.0.1:$port"
+	run -0 --separate-stderr probe_every_kind -o text --push "$PG_URL"
 	[ -z "$stderr" ]
-	run -0 bash -c "curl -sf --noproxy '*' http://127.0.0.1:$port/metrics | grep '^probe_success' | sort"
+	run -0 bash -c "curl -sf --noproxy '*' $PG_URL/metrics | grep '^probe_success' | sort"
 	assert_equal "$(wc -l <<<"$output")" 6
 	assert_line "probe_success{instance=\"\",job=\"probe\",name=\"tcp://127.0.0.1:$HTTP_PORT\",target=\"tcp://127.0.0.1:$HTTP_PORT\"} 1"
 	assert_line 'probe_success{instance="",job="probe",name="dns://localhost",target="dns://localhost"} 1'
 }
 
 # ---- signals and the proxy environment -------------------------------------------
-
-@test "SIGINT finishes the probes in flight, prints them and exits" {
-	probe -o ndjson --every 10s "$HTTP_URL/int1" "$HTTP_URL/int2?delay=1" >"$BATS_TEST_TMPDIR/out" &
-	pid=$!
-	for _ in $(seq 100); do
-		[[ -n $(requests_for /int2) ]] && break
-		sleep 0.1
-	done
-	kill -INT "$pid"
-	rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" -eq 0 ]
-	assert_records "$BATS_TEST_TMPDIR/out"
-	assert_record_count 2 "$BATS_TEST_TMPDIR/out"
-	run -0 jq -s -c 'map(select(.target | contains("int2")))[0] | [.ok, .round]' "$BATS_TEST_TMPDIR/out"
-	assert_output '[true,0]'
-}
 
 @test "http_proxy is honoured for http targets, and no_proxy bypasses it" {
 	local closed

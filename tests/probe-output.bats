@@ -6,54 +6,17 @@
 bats_require_minimum_version 1.5.0
 
 load helpers/common
+load helpers/pushgateway
 
 FIX="$SRETOOLS_ROOT/tests/fixtures/probe"
 SCHEMA_DIR="$SRETOOLS_ROOT/share/sretools/schemas"
 
 setup() {
 	common_setup
-	PG_PID=""
 }
 
 teardown() {
-	if [[ -n $PG_PID ]]; then
-		kill "$PG_PID" 2>/dev/null || true
-		wait "$PG_PID" 2>/dev/null || true
-	fi
-}
-
-# needs TOOL PACKAGE: skip without the tool, except in CI, which installs it (tools/deps)
-needs() {
-	command -v "$1" >/dev/null && return 0
-	[[ -z ${CI:-} ]] || fail "$1 is not installed (Debian package $2)"
-	skip "$1 is not installed (Debian package $2)"
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# A real Pushgateway on 127.0.0.1, stopped by teardown; sets PG_URL.
-pushgateway_start() {
-	needs prometheus-pushgateway prometheus-pushgateway
-	local port i
-	port=$(free_port)
-	# Debian's build persists to /var/lib/prometheus by default: keep it in memory
-	prometheus-pushgateway --web.listen-address="127.0.0.1:$port" --persistence.file= \
-		>"$BATS_TEST_TMPDIR/pushgateway.log" 2>&1 &
-	PG_PID=$!
-	PG_URL="http://127.0.0.1:$port"
-	export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
-	for ((i = 0; i < 200; i++)); do
-		curl -sf --noproxy '*' "$PG_URL/-/ready" >/dev/null && return 0
-		sleep 0.05
-	done
-	cat "$BATS_TEST_TMPDIR/pushgateway.log" >&2
-	fail "the Pushgateway did not start on $PG_URL"
-}
-
-pushgateway_metrics() {
-	curl -sf --noproxy '*' "$PG_URL/metrics" | grep '^probe_' | sort
+	pushgateway_stop
 }
 
 # ---- ndjson and json --------------------------------------------------------------
@@ -364,9 +327,7 @@ stream_first_line() {
 	assert_equal "$stderr" "probe-format: error: push to '$PG_URL/wrong/metrics/job/x' refused: status 404: 404 page not found"
 	# standard output was written all the same
 	assert_output --partial "HTTP OK - 200 OK in 0.023s"
-	kill "$PG_PID"
-	wait "$PG_PID" || true
-	PG_PID=""
+	pushgateway_stop
 	run -2 --separate-stderr probe-format --push "http://probe:s3cr3t@${PG_URL#http://}" \
 		<"$FIX/ok.ndjson"
 	assert_equal "${#stderr_lines[@]}" 1

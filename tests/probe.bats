@@ -427,21 +427,30 @@ time_ms() {
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -ge 2 ]
 }
 
-@test "SIGTERM finishes the probes in flight, prints them and exits" {
-	probe -o ndjson --every 10s "$HTTP_URL/sig1" "$HTTP_URL/sig2?delay=1" >"$BATS_TEST_TMPDIR/out" &
+# signal_finishes_in_flight SIG: no new rounds, the probe in flight finishes and is printed
+signal_finishes_in_flight() {
+	probe -o ndjson --every 10s "$HTTP_URL/$1-1" "$HTTP_URL/$1-2?delay=1" >"$BATS_TEST_TMPDIR/out" &
 	pid=$!
 	for _ in $(seq 100); do
-		[[ -n $(requests_for /sig2) ]] && break
+		[[ -n $(requests_for "/$1-2") ]] && break
 		sleep 0.1
 	done
-	kill -TERM "$pid"
+	kill -"$1" "$pid"
 	rc=0
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 0 ]
 	assert_records "$BATS_TEST_TMPDIR/out"
 	assert_record_count 2 "$BATS_TEST_TMPDIR/out"
-	run -0 jq -s -c 'map(select(.target | contains("sig2")))[0] | [.ok, .round]' "$BATS_TEST_TMPDIR/out"
+	run -0 jq -s -c --arg t "$1-2" 'map(select(.target | contains($t)))[0] | [.ok, .round]' "$BATS_TEST_TMPDIR/out"
 	assert_output '[true,0]'
+}
+
+@test "SIGTERM finishes the probes in flight, prints them and exits" {
+	signal_finishes_in_flight TERM
+}
+
+@test "SIGINT finishes the probes in flight, prints them and exits" {
+	signal_finishes_in_flight INT
 }
 
 @test "--wait polls until every target is ok, then exits 0" {

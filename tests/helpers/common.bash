@@ -33,3 +33,16 @@ setup() {
 fixture() {
 	printf '%s\n' "$SRETOOLS_ROOT/tests/fixtures/$1"
 }
+
+# needs TOOL PACKAGE: skip a test without the tool, except in CI, which installs it
+# (tools/deps), so a missing install step fails there instead of hiding.
+needs() {
+	command -v "$1" >/dev/null && return 0
+	[[ -z ${CI:-} ]] || fail "$1 is not installed (Debian package $2)"
+	skip "$1 is not installed (Debian package $2)"
+}
+
+# A TCP port free on 127.0.0.1 right now.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
