@@ -19,7 +19,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Debian 12's libjq-dev ships no libjq.pc.
 JQ_LIBS    := $(shell pkg-config --libs libjq 2>/dev/null || echo -ljq)
-LIBS       := $(PKG_LIBS) $(JQ_LIBS) -lm
+LIBS       := $(PKG_LIBS) $(JQ_LIBS) -lm -pthread
 
 WARN       := -Wall -Wextra
 ifeq ($(DEVELOPER),1)
@@ -46,7 +46,7 @@ endif
 CPPFLAGS   += -D_GNU_SOURCE -DSRETOOLS_VERSION='"$(VERSION)"' \
               -DSRETOOLS_DATADIR='"$(SHAREDIR_I)/sretools"' -Isrc/lib
 CFLAGS     ?= $(OPT)
-CFLAGS     += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP $(PKG_CFLAGS)
+CFLAGS     += -std=c11 -pthread $(WARN) $(SANFLAGS) -MMD -MP $(PKG_CFLAGS)
 LDFLAGS    += $(SANFLAGS)
 
 LIB_SRC    := $(wildcard src/lib/*.c)
