@@ -14,7 +14,7 @@ MANDIR_I   := $(PREFIX)/share/man
 SHAREDIR_I := $(PREFIX)/share
 
 CC         ?= cc
-PKGS       := libcurl libarchive libpcre2-8 libssl libcrypto yajl
+PKGS       := libcurl libarchive libpcre2-8 libssl libcrypto yajl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Debian 12's libjq-dev ships no libjq.pc.

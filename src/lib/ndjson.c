@@ -112,6 +112,7 @@ struct ndj_reader {
 	size_t fresh;        /* buf[fresh..len) not yet searched for that line */
 	int line_start;      /* buf[0] starts a line */
 	size_t feed_start, feed_line;
+	size_t str_at;       /* stream offset where the string being scanned starts */
 	int synthetic;       /* feeding the space after a scalar */
 	int resync;          /* RESYNC_*: looking for where to resume after an error */
 	int any_value;       /* ndj_parse_value: a record may be any value, arrays are values */
@@ -476,6 +477,7 @@ static enum stop scan_byte(struct ndj_reader *r, unsigned char c, size_t *pi, in
 		break;
 	case K_QUOTE:
 		s->in_str = 1;
+		r->str_at = r->base + r->pos + *pi;  /* scan() runs over buf + pos */
 		break;
 	}
 	if (!s->in_rec) {
@@ -1223,7 +1225,8 @@ static size_t keep_line(struct ndj_reader *r)
 /*
  * A string longer than the buffer: yajl lexes a token split across feeds again from
  * its start at each feed, so read in doubling sizes (up to max_record) to keep that
- * linear.
+ * linear.  Only a string that already spans a whole buffer grows it: an ordinary
+ * string cut by a buffer's end must not, or the buffer creeps up to max_record.
  */
 static int grow_buffer(struct ndj_reader *r)
 {
@@ -1249,7 +1252,8 @@ static int refill(struct ndj_reader *r)
 
 	if (r->kind == SRC_MEM && end >= r->memlen)
 		return 0;
-	if (r->kind != SRC_MEM && r->s.in_str && r->cap < r->o.max_record && grow_buffer(r) < 0)
+	if (r->kind != SRC_MEM && r->s.in_str && r->str_at < r->base &&
+	    r->cap < r->o.max_record && grow_buffer(r) < 0)
 		return -1;
 	keep = keep_line(r);
 	if (r->kind == SRC_MEM)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -760,6 +761,38 @@ static void test_long_string_from_file(void **state)
 	r = ndj_reader_new(paths, 1, &o, &e);
 	assert_int_equal(ndj_next(r, &rec, &e), -1);
 	assert_string_equal(e.code, "limit");
+	ndj_reader_free(r);
+	free(s);
+}
+
+/*
+ * Strings cut by a buffer's end are the rule, not the exception: they must not grow
+ * the read buffer (it once doubled at every such cut, up to max_record).  mallinfo2
+ * sees the plain allocator only; under ASan or valgrind it reports nothing to compare.
+ */
+static void test_buffer_stays_small(void **state)
+{
+	struct ndj_reader_opts o = { 16u << 20, 0, 0, 4096 };
+	char path[300];
+	const char *paths[1] = { path };
+	struct ndj_field f[1] = { { "s", NDJ_ABSENT, 0, 0, NULL, 0 } };
+	struct ndj_reader *r;
+	struct srerr e;
+	struct mallinfo2 before, after;
+	size_t len, n = 0;
+	char *s = repeat("", "{\"s\":\"0123456789abcdefghijklmnopqrstuvwxyz0123456789\"}\n", 20000, "", &len);
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/many.ndjson", tmpdir);
+	write_file(path, s, len);
+	before = mallinfo2();
+	r = ndj_reader_new(paths, 1, &o, &e);
+	while (ndj_next_fields(r, f, 1, &e) == 1)
+		n++;
+	assert_int_equal(n, 20000);
+	after = mallinfo2();
+	if (before.uordblks != 0)
+		assert_true(after.uordblks - before.uordblks < (1u << 20));
 	ndj_reader_free(r);
 	free(s);
 }
@@ -1613,6 +1646,7 @@ int main(void)
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_record_limit),
 		cmocka_unit_test(test_long_string_from_file),
+		cmocka_unit_test(test_buffer_stays_small),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_lenient_skip_and_count),
 		cmocka_unit_test(test_lenient_keeps_first_warnings),
