@@ -19,6 +19,7 @@
 #include "http.h"
 #include "ndjson.h"
 #include "tm.h"
+#include "sbuf.h"
 #include "banned.h"
 
 #define PUSH_TIMEOUT_MS 10000
@@ -28,86 +29,7 @@
 
 /* ---- a growing string ------------------------------------------------------------ */
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;          /* an allocation failed: the content is incomplete */
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(p = realloc(b->p, cap))) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_putc(struct sbuf *b, char c)
-{
-	sb_add(b, &c, 1);
-}
-
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char small[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		sb_add(b, small, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (!big) {
-		b->oom = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb_add(b, big, (size_t)n);
-	free(big);
-}
-
 /* The content, "" when empty (never NULL). */
-static const char *sb_str(const struct sbuf *b)
-{
-	return b->p ? b->p : "";
-}
-
-static void sb_release(struct sbuf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-	b->oom = 0;
-}
-
 /* ---- one decoded probe.result ---------------------------------------------------- */
 
 enum pstate { PS_OK, PS_WARNING, PS_CRITICAL, PS_UNKNOWN };  /* Nagios' numbering */
@@ -206,12 +128,12 @@ static char *sb_take(struct sbuf *b, int *oom)
 
 	if (b->oom || !b->p) {
 		*oom |= b->oom;
-		sb_release(b);
+		sbuf_release(b);
 		return NULL;
 	}
 	s = b->p;
 	b->p = NULL;
-	sb_release(b);
+	sbuf_release(b);
 	return s;
 }
 
@@ -285,12 +207,12 @@ static char *join_messages(jv arr, const char *sep, int with_attempt, int *oom)
 		double attempt = num_member(item, "attempt");
 
 		if (b.len)
-			sb_puts(&b, sep);
+			sbuf_puts(&b, sep);
 		if (with_attempt && !isnan(attempt))
-			sb_printf(&b, "attempt %.0f: ", attempt);
+			sbuf_printf(&b, "attempt %.0f: ", attempt);
 		if (with_attempt && code)
-			sb_printf(&b, "%s: ", code);
-		sb_puts(&b, msg ? msg : code ? code : "?");
+			sbuf_printf(&b, "%s: ", code);
+		sbuf_puts(&b, msg ? msg : code ? code : "?");
 		free(code);
 		free(msg);
 		jv_free(item);
@@ -540,7 +462,7 @@ static int oom_error(struct srerr *e)
 static void sb_put_clean(struct sbuf *b, const char *s)
 {
 	for (; *s; s++)
-		sb_putc(b, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
+		sbuf_putc(b, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
 }
 
 /* Display width: UTF-8 code points (each counted as one column). */
@@ -559,24 +481,24 @@ static void text_detail(struct sbuf *b, const struct result *r)
 	size_t start = b->len;
 
 	if (!strcmp(r->type, "http") && !isnan(r->status) && r->status > 0)
-		sb_printf(b, "%.0f", r->status);
+		sbuf_printf(b, "%.0f", r->status);
 	else if (!strcmp(r->type, "tls") && r->tls_version) {
 		sb_put_clean(b, r->tls_version);
 		if (!isnan(r->days_left))
-			sb_printf(b, " %.0fd", floor(r->days_left));
+			sbuf_printf(b, " %.0fd", floor(r->days_left));
 	} else if (!strcmp(r->type, "dns") && r->dns_first) {
 		sb_put_clean(b, r->dns_first);
 		if (r->dns_count > 1)
-			sb_printf(b, " +%ld", r->dns_count - 1);
+			sbuf_printf(b, " +%ld", r->dns_count - 1);
 	} else if (!strcmp(r->type, "exec") && r->exec_signal) {
-		sb_puts(b, "signal ");
+		sbuf_puts(b, "signal ");
 		sb_put_clean(b, r->exec_signal);
 	} else if (!strcmp(r->type, "exec") && !isnan(r->exec_exit))
-		sb_printf(b, "exit %.0f", r->exec_exit);
+		sbuf_printf(b, "exit %.0f", r->exec_exit);
 	else if (r->ip && strcmp(r->type, "http"))
 		sb_put_clean(b, r->ip);
 	if (b->len == start)
-		sb_putc(b, '-');
+		sbuf_putc(b, '-');
 }
 
 static void text_message(struct sbuf *b, const struct result *r)
@@ -587,7 +509,7 @@ static void text_message(struct sbuf *b, const struct result *r)
 	if (msg)
 		sb_put_clean(b, msg);
 	if (r->attempts > 1)
-		sb_printf(b, "%s(%ld attempts)", msg ? " " : "", r->attempts);
+		sbuf_printf(b, "%s(%ld attempts)", msg ? " " : "", r->attempts);
 }
 
 /* The five columns after the state word, each a malloc'ed string; -1 if out of memory. */
@@ -597,17 +519,17 @@ static int text_cells(const struct result *r, char *cell[5])
 	int i, oom = 0;
 
 	if (!strcmp(r->name, r->target))
-		sb_putc(&b[0], '-');
+		sbuf_putc(&b[0], '-');
 	else
 		sb_put_clean(&b[0], r->name);
 	sb_put_clean(&b[1], r->target);
 	text_detail(&b[2], r);
 	if (isnan(r->duration_ms))
-		sb_putc(&b[3], '-');
+		sbuf_putc(&b[3], '-');
 	else
-		sb_printf(&b[3], "%.1fms", r->duration_ms);
+		sbuf_printf(&b[3], "%.1fms", r->duration_ms);
 	text_message(&b[4], r);
-	sb_puts(&b[4], "");
+	sbuf_puts(&b[4], "");
 	for (i = 0; i < 5; i++)
 		if (!(cell[i] = sb_take(&b[i], &oom)))
 			oom = 1;
@@ -638,7 +560,7 @@ static void text_grow_widths(struct probe_output *o, const struct result *r)
 static void sb_pad(struct sbuf *b, size_t n)
 {
 	while (n--)
-		sb_putc(b, ' ');
+		sbuf_putc(b, ' ');
 }
 
 static void text_state_word(struct sbuf *b, const struct result *r, int color)
@@ -647,9 +569,9 @@ static void text_state_word(struct sbuf *b, const struct result *r, int color)
 	const char *sgr = r->failed ? "\033[31m" : r->warning ? "\033[33m" : "\033[32m";
 
 	if (color)
-		sb_printf(b, "%s%s\033[0m", sgr, word);
+		sbuf_printf(b, "%s%s\033[0m", sgr, word);
 	else
-		sb_puts(b, word);
+		sbuf_puts(b, word);
 	sb_pad(b, 4 - strlen(word));
 }
 
@@ -666,18 +588,18 @@ static int text_line(struct sbuf *b, const struct probe_output *o, const struct 
 		return -1;
 	text_state_word(b, r, o->color);
 	for (i = 0; i < 3; i++) {
-		sb_puts(b, "  ");
-		sb_puts(b, cell[i]);
+		sbuf_puts(b, "  ");
+		sbuf_puts(b, cell[i]);
 		sb_pad(b, o->width[i] - text_width(cell[i]));
 	}
-	sb_puts(b, "  ");
+	sbuf_puts(b, "  ");
 	sb_pad(b, o->width[3] - text_width(cell[3]));
-	sb_puts(b, cell[3]);
+	sbuf_puts(b, cell[3]);
 	if (*cell[4]) {
-		sb_puts(b, "  ");
-		sb_puts(b, cell[4]);
+		sbuf_puts(b, "  ");
+		sbuf_puts(b, cell[4]);
 	}
-	sb_putc(b, '\n');
+	sbuf_putc(b, '\n');
 	for (i = 0; i < 5; i++)
 		free(cell[i]);
 	return 0;
@@ -695,11 +617,11 @@ static int text_print(struct probe_output *o, struct result *const *rs, size_t n
 		if (text_line(&b, o, rs[i]) < 0)
 			b.oom = 1;
 	if (b.oom) {
-		sb_release(&b);
+		sbuf_release(&b);
 		return oom_error(e);
 	}
-	out_write(sb_str(&b), b.len);
-	sb_release(&b);
+	out_write(sbuf_str(&b), b.len);
+	sbuf_release(&b);
 	return 0;
 }
 
@@ -721,13 +643,13 @@ static void sb_put_label(struct sbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\\')
-			sb_puts(b, "\\\\");
+			sbuf_puts(b, "\\\\");
 		else if (*s == '"')
-			sb_puts(b, "\\\"");
+			sbuf_puts(b, "\\\"");
 		else if (*s == '\n')
-			sb_puts(b, "\\n");
+			sbuf_puts(b, "\\n");
 		else
-			sb_putc(b, *s);
+			sbuf_putc(b, *s);
 	}
 }
 
@@ -735,18 +657,18 @@ static void sb_put_label(struct sbuf *b, const char *s)
 static void prom_sample(struct sbuf *b, const char *metric, const struct result *r,
 			const char *extra, const char *extra_value, double value)
 {
-	sb_puts(b, metric);
-	sb_puts(b, "{name=\"");
+	sbuf_puts(b, metric);
+	sbuf_puts(b, "{name=\"");
 	sb_put_label(b, r->name);
-	sb_puts(b, "\",target=\"");
+	sbuf_puts(b, "\",target=\"");
 	sb_put_label(b, r->target);
-	sb_putc(b, '"');
+	sbuf_putc(b, '"');
 	if (extra) {
-		sb_printf(b, ",%s=\"", extra);
+		sbuf_printf(b, ",%s=\"", extra);
 		sb_put_label(b, extra_value);
-		sb_putc(b, '"');
+		sbuf_putc(b, '"');
 	}
-	sb_printf(b, "} %.15g\n", value);
+	sbuf_printf(b, "} %.15g\n", value);
 }
 
 static int is_http(const struct result *r)
@@ -895,11 +817,11 @@ static void prom_render(struct sbuf *b, const struct vec *kept)
 			b->oom = 1;
 		if (!samples.len)
 			continue;
-		sb_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", families[f].name, families[f].help,
+		sbuf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", families[f].name, families[f].help,
 			  families[f].name);
-		sb_add(b, samples.p, samples.len);
+		sbuf_add(b, samples.p, samples.len);
 	}
-	sb_release(&samples);
+	sbuf_release(&samples);
 }
 
 /* ---- nagios ----------------------------------------------------------------------------- */
@@ -939,7 +861,7 @@ static const char *reason_phrase(int status)
 static void sb_put_nagios(struct sbuf *b, const char *s)
 {
 	for (; *s; s++)
-		sb_putc(b, *s == '|' ? '/' : ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s);
+		sbuf_putc(b, *s == '|' ? '/' : ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s);
 }
 
 /* What went right: "200 OK in 0.023s", "connected to 127.0.0.1 in 0.001s", ... */
@@ -949,21 +871,21 @@ static void nagios_describe(struct sbuf *b, const struct result *r)
 
 	if (is_http(r) && !isnan(r->status) && r->status > 0) {
 		const char *phrase = reason_phrase((int)r->status);
-		sb_printf(b, "%.0f%s%s", r->status, phrase ? " " : "", phrase ? phrase : "");
+		sbuf_printf(b, "%.0f%s%s", r->status, phrase ? " " : "", phrase ? phrase : "");
 	} else if (!strcmp(r->type, "tls") && r->tls_version) {
 		sb_put_nagios(b, r->tls_version);
 	} else if (!strcmp(r->type, "dns") && r->dns_count >= 0) {
-		sb_printf(b, "%ld address%s", r->dns_count, r->dns_count == 1 ? "" : "es");
+		sbuf_printf(b, "%ld address%s", r->dns_count, r->dns_count == 1 ? "" : "es");
 	} else if (!strcmp(r->type, "exec") && !isnan(r->exec_exit)) {
-		sb_printf(b, "exit %.0f", r->exec_exit);
+		sbuf_printf(b, "exit %.0f", r->exec_exit);
 	} else if (r->ip) {
-		sb_puts(b, "connected to ");
+		sbuf_puts(b, "connected to ");
 		sb_put_nagios(b, r->ip);
 	}
 	if (!isnan(r->duration_ms))
-		sb_printf(b, "%sin %.3fs", b->len > start ? " " : "", r->duration_ms / 1000.0);
+		sbuf_printf(b, "%sin %.3fs", b->len > start ? " " : "", r->duration_ms / 1000.0);
 	if (!isnan(r->days_left))
-		sb_printf(b, "%scertificate expires in %.0f days", b->len > start ? ", " : "",
+		sbuf_printf(b, "%scertificate expires in %.0f days", b->len > start ? ", " : "",
 			  floor(r->days_left));
 }
 
@@ -974,12 +896,12 @@ static void nagios_text(struct sbuf *b, const struct result *r)
 		const char *msg = r->err_msg ? r->err_msg : r->warn_msg;
 		sb_put_nagios(b, msg ? msg : "no verdict");
 		if (r->attempts > 1)
-			sb_printf(b, " (%ld attempts)", r->attempts);
+			sbuf_printf(b, " (%ld attempts)", r->attempts);
 		return;
 	}
 	if (r->state == PS_WARNING && r->warn_msg) {
 		sb_put_nagios(b, r->warn_msg);
-		sb_puts(b, "; ");
+		sbuf_puts(b, "; ");
 	}
 	nagios_describe(b, r);
 }
@@ -994,7 +916,7 @@ static void sb_put_seconds(struct sbuf *b, double ms)
 	n = strlen(num);
 	while (n > 0 && num[n - 1] == '0' && n > strlen(num) - 3)
 		n--;
-	sb_add(b, num, n);
+	sbuf_add(b, num, n);
 }
 
 /* A perfdata label: '=' and '|' replaced, quoted when it has blanks or quotes. */
@@ -1004,49 +926,49 @@ static void sb_put_perf_label(struct sbuf *b, const char *prefix, const char *wh
 	const char *s;
 	int quote;
 
-	sb_puts(&raw, prefix);
-	sb_puts(&raw, what);
-	quote = strpbrk(sb_str(&raw), " '\t") != NULL;
+	sbuf_puts(&raw, prefix);
+	sbuf_puts(&raw, what);
+	quote = strpbrk(sbuf_str(&raw), " '\t") != NULL;
 	if (quote)
-		sb_putc(b, '\'');
-	for (s = sb_str(&raw); *s; s++) {
+		sbuf_putc(b, '\'');
+	for (s = sbuf_str(&raw); *s; s++) {
 		if (*s == '\'')
-			sb_puts(b, "''");
+			sbuf_puts(b, "''");
 		else
-			sb_putc(b, (*s == '=' || *s == '|') ? '_' : ((unsigned char)*s < 0x20) ? ' ' : *s);
+			sbuf_putc(b, (*s == '=' || *s == '|') ? '_' : ((unsigned char)*s < 0x20) ? ' ' : *s);
 	}
 	if (quote)
-		sb_putc(b, '\'');
+		sbuf_putc(b, '\'');
 	if (raw.oom)
 		b->oom = 1;
-	sb_release(&raw);
+	sbuf_release(&raw);
 }
 
 static void nagios_perfdata(struct sbuf *b, const struct probe_output *o,
 			    const struct result *r, const char *prefix)
 {
 	if (!isnan(r->duration_ms)) {
-		sb_putc(b, ' ');
+		sbuf_putc(b, ' ');
 		sb_put_perf_label(b, prefix, "time");
-		sb_putc(b, '=');
+		sbuf_putc(b, '=');
 		sb_put_seconds(b, r->duration_ms);
-		sb_puts(b, "s;");
+		sbuf_puts(b, "s;");
 		if (o->warn_latency_ms >= 0)
 			sb_put_seconds(b, o->warn_latency_ms);
-		sb_putc(b, ';');
+		sbuf_putc(b, ';');
 		if (o->max_latency_ms >= 0)
 			sb_put_seconds(b, o->max_latency_ms);
-		sb_puts(b, ";0");
+		sbuf_puts(b, ";0");
 	}
 	if (is_http(r) && !isnan(r->bytes)) {
-		sb_putc(b, ' ');
+		sbuf_putc(b, ' ');
 		sb_put_perf_label(b, prefix, "size");
-		sb_printf(b, "=%.0fB;;;0", r->bytes);
+		sbuf_printf(b, "=%.0fB;;;0", r->bytes);
 	}
 	if (!isnan(r->days_left)) {
-		sb_putc(b, ' ');
+		sbuf_putc(b, ' ');
 		sb_put_perf_label(b, prefix, "cert_days");
-		sb_printf(b, "=%.1f;;;", r->days_left);
+		sbuf_printf(b, "=%.1f;;;", r->days_left);
 	}
 }
 
@@ -1062,7 +984,7 @@ static void nagios_service(struct sbuf *b, const struct vec *kept)
 	if (!*type || strpbrk(type, " |\n"))
 		type = "probe";
 	for (; *type; type++)
-		sb_putc(b, (*type >= 'a' && *type <= 'z') ? (char)(*type - 'a' + 'A') : *type);
+		sbuf_putc(b, (*type >= 'a' && *type <= 'z') ? (char)(*type - 'a' + 'A') : *type);
 }
 
 static enum pstate nagios_worst(const struct vec *kept)
@@ -1085,19 +1007,19 @@ static void nagios_summary(struct sbuf *b, const struct vec *kept, enum pstate w
 
 	for (i = 0; i < kept->n; i++)
 		count += kept->v[i]->state == worst;
-	sb_printf(b, "%zu of %zu %s", count, kept->n, word);
+	sbuf_printf(b, "%zu of %zu %s", count, kept->n, word);
 	if (worst == PS_OK)
 		return;
 	for (i = 0; i < kept->n && listed < NAGIOS_LISTED; i++) {
 		if (kept->v[i]->state != worst)
 			continue;
-		sb_puts(b, listed++ ? "; " : ": ");
+		sbuf_puts(b, listed++ ? "; " : ": ");
 		sb_put_nagios(b, kept->v[i]->name);
-		sb_puts(b, ": ");
+		sbuf_puts(b, ": ");
 		nagios_text(b, kept->v[i]);
 	}
 	if (count > listed)
-		sb_printf(b, "; and %zu more", count - listed);
+		sbuf_printf(b, "; and %zu more", count - listed);
 }
 
 /* A unique perfdata prefix for result i: "NAME_", or "NAME#2_" for a repeated name. */
@@ -1126,9 +1048,9 @@ static void nagios_render(struct sbuf *b, const struct probe_output *o, enum pst
 	size_t i;
 
 	nagios_service(b, kept);
-	sb_printf(b, " %s - ", nagios_word[worst]);
+	sbuf_printf(b, " %s - ", nagios_word[worst]);
 	if (kept->n == 0) {
-		sb_puts(b, "no results\n");
+		sbuf_puts(b, "no results\n");
 		return;
 	}
 	if (kept->n == 1)
@@ -1141,17 +1063,17 @@ static void nagios_render(struct sbuf *b, const struct probe_output *o, enum pst
 		nagios_perfdata(&perf, o, kept->v[i], kept->n > 1 ? prefix : "");
 	}
 	if (perf.len) {
-		sb_puts(b, " |");
-		sb_add(b, perf.p, perf.len);
+		sbuf_puts(b, " |");
+		sbuf_add(b, perf.p, perf.len);
 	}
 	b->oom |= perf.oom;
-	sb_release(&perf);
-	sb_putc(b, '\n');
+	sbuf_release(&perf);
+	sbuf_putc(b, '\n');
 	for (i = 0; kept->n > 1 && i < kept->n; i++) {
 		sb_put_nagios(b, kept->v[i]->name);
-		sb_printf(b, ": %s - ", nagios_word[kept->v[i]->state]);
+		sbuf_printf(b, ": %s - ", nagios_word[kept->v[i]->state]);
 		nagios_text(b, kept->v[i]);
-		sb_putc(b, '\n');
+		sbuf_putc(b, '\n');
 	}
 }
 
@@ -1169,22 +1091,22 @@ static void sb_put_xml(struct sbuf *b, const char *s, int attribute)
 
 	for (; *u; u++) {
 		if (*u == '&')
-			sb_puts(b, "&amp;");
+			sbuf_puts(b, "&amp;");
 		else if (*u == '<')
-			sb_puts(b, "&lt;");
+			sbuf_puts(b, "&lt;");
 		else if (*u == '>')
-			sb_puts(b, "&gt;");
+			sbuf_puts(b, "&gt;");
 		else if (*u == '"')
-			sb_puts(b, "&quot;");
+			sbuf_puts(b, "&quot;");
 		else if (*u == '\r' || (attribute && (*u == '\n' || *u == '\t')))
-			sb_printf(b, "&#%d;", *u);
+			sbuf_printf(b, "&#%d;", *u);
 		else if (*u < 0x20 && *u != '\n' && *u != '\t')
-			sb_putc(b, '?');
+			sbuf_putc(b, '?');
 		else if (u[0] == 0xef && u[1] == 0xbf && (u[2] == 0xbe || u[2] == 0xbf)) {
-			sb_putc(b, '?');
+			sbuf_putc(b, '?');
 			u += 2;
 		} else
-			sb_putc(b, (char)*u);
+			sbuf_putc(b, (char)*u);
 	}
 }
 
@@ -1232,46 +1154,46 @@ static void junit_totals(const struct vec *kept, struct junit_totals *t)
 
 static void junit_details(struct sbuf *b, const struct result *r)
 {
-	sb_puts(b, "target: ");
+	sbuf_puts(b, "target: ");
 	sb_put_xml(b, r->target, 0);
-	sb_putc(b, '\n');
+	sbuf_putc(b, '\n');
 	if (r->attempts > 1)
-		sb_printf(b, "attempts: %ld\n", r->attempts);
+		sbuf_printf(b, "attempts: %ld\n", r->attempts);
 	if (r->attempt_log) {
 		sb_put_xml(b, r->attempt_log, 0);
-		sb_putc(b, '\n');
+		sbuf_putc(b, '\n');
 	}
 	if (r->warn_msg) {
-		sb_puts(b, "warning: ");
+		sbuf_puts(b, "warning: ");
 		sb_put_xml(b, r->warn_msg, 0);
-		sb_putc(b, '\n');
+		sbuf_putc(b, '\n');
 	}
 }
 
 static void junit_case(struct sbuf *b, const struct result *r)
 {
-	sb_puts(b, "    <testcase name=\"");
+	sbuf_puts(b, "    <testcase name=\"");
 	sb_put_xml(b, r->name, 1);
-	sb_puts(b, "\" classname=\"probe.");
+	sbuf_puts(b, "\" classname=\"probe.");
 	sb_put_xml(b, *r->type ? r->type : "unknown", 1);
-	sb_printf(b, "\" time=\"%.3f\">\n", junit_case_ms(r) / 1000.0);
+	sbuf_printf(b, "\" time=\"%.3f\">\n", junit_case_ms(r) / 1000.0);
 	if (r->failed) {
 		const char *msg = r->err_msg ? r->err_msg : r->warn_msg ? r->warn_msg : "failed";
 		const char *element = r->state == PS_UNKNOWN ? "error" : "failure";
 
-		sb_printf(b, "      <%s message=\"", element);
+		sbuf_printf(b, "      <%s message=\"", element);
 		sb_put_xml(b, msg, 1);
-		sb_puts(b, "\" type=\"");
+		sbuf_puts(b, "\" type=\"");
 		sb_put_xml(b, r->err_code ? r->err_code : r->warning ? "warning" : "failed", 1);
-		sb_puts(b, "\">");
+		sbuf_puts(b, "\">");
 		junit_details(b, r);
-		sb_printf(b, "</%s>\n", element);
+		sbuf_printf(b, "</%s>\n", element);
 	} else {
-		sb_puts(b, "      <system-out>");
+		sbuf_puts(b, "      <system-out>");
 		junit_details(b, r);
-		sb_puts(b, "</system-out>\n");
+		sbuf_puts(b, "</system-out>\n");
 	}
-	sb_puts(b, "    </testcase>\n");
+	sbuf_puts(b, "    </testcase>\n");
 }
 
 /* One <testsuite> named probe, inside <testsuites>, one <testcase> per target. */
@@ -1285,15 +1207,15 @@ static void junit_render(struct sbuf *b, const struct vec *kept)
 	junit_totals(kept, &t);
 	snprintf(counts, sizeof(counts), "tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\"",
 		 kept->n, t.failures, t.errors, t.seconds);
-	sb_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	sb_printf(b, "<testsuites name=\"probe\" %s>\n", counts);
-	sb_printf(b, "  <testsuite name=\"probe\" %s skipped=\"0\"", counts);
+	sbuf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	sbuf_printf(b, "<testsuites name=\"probe\" %s>\n", counts);
+	sbuf_printf(b, "  <testsuite name=\"probe\" %s skipped=\"0\"", counts);
 	if (t.has_first && tm_format_rfc3339(t.first_ms, when, NULL) == 0)
-		sb_printf(b, " timestamp=\"%.19s\"", when);   /* JUnit's: no fraction, no zone */
-	sb_puts(b, ">\n");
+		sbuf_printf(b, " timestamp=\"%.19s\"", when);   /* JUnit's: no fraction, no zone */
+	sbuf_puts(b, ">\n");
 	for (i = 0; i < kept->n; i++)
 		junit_case(b, kept->v[i]);
-	sb_puts(b, "  </testsuite>\n</testsuites>\n");
+	sbuf_puts(b, "  </testsuite>\n</testsuites>\n");
 }
 
 /* ---- the textfile and the Pushgateway ------------------------------------------------------ */
@@ -1307,7 +1229,7 @@ static int write_textfile(const struct probe_output *o, const struct sbuf *b, st
 
 	struct srerr fe;
 
-	if (fsx_write_file(o->textfile, sb_str(b), b->len, mode, &fe) < 0) {
+	if (fsx_write_file(o->textfile, sbuf_str(b), b->len, mode, &fe) < 0) {
 		srerr_set(e, "io", "%s", fe.msg);
 		return -1;
 	}
@@ -1339,7 +1261,7 @@ static int push(const struct probe_output *o, const struct sbuf *b, struct srerr
 	static const char *const headers[] = { "Content-Type: text/plain; version=0.0.4; charset=utf-8" };
 	struct http_request req = {
 		.url = o->push_url, .method = "PUT", .headers = headers, .nheaders = 1,
-		.body = sb_str(b), .body_len = b->len, .timeout_ms = PUSH_TIMEOUT_MS,
+		.body = sbuf_str(b), .body_len = b->len, .timeout_ms = PUSH_TIMEOUT_MS,
 	};
 	struct srerr fe;
 	struct http_result *r;
@@ -1373,11 +1295,11 @@ static int prom_emit(struct probe_output *o, struct srerr *e)
 	srerr_clear(&first);
 	prom_render(&b, &o->kept);
 	if (b.oom) {
-		sb_release(&b);
+		sbuf_release(&b);
 		return oom_error(e);
 	}
 	if (o->format == CLI_FMT_PROMETHEUS) {
-		out_write(sb_str(&b), b.len);
+		out_write(sbuf_str(&b), b.len);
 		out_flush_if_streaming(o);
 	}
 	if (o->textfile && write_textfile(o, &b, &first) < 0)
@@ -1386,7 +1308,7 @@ static int prom_emit(struct probe_output *o, struct srerr *e)
 		rc = -1;
 	if (rc && e)
 		*e = first;
-	sb_release(&b);
+	sbuf_release(&b);
 	o->emitted = 1;
 	o->pending = 0;
 	return rc;
@@ -1438,9 +1360,9 @@ static char *redact_url(const char *url)
 			at = p;   /* the last one: a password may hold an '@' */
 	if (!at)
 		return strdup(url);
-	sb_add(&b, url, (size_t)(auth - url));
-	sb_puts(&b, "***");
-	sb_puts(&b, at);
+	sbuf_add(&b, url, (size_t)(auth - url));
+	sbuf_puts(&b, "***");
+	sbuf_puts(&b, at);
 	return sb_take(&b, &oom);
 }
 
@@ -1458,12 +1380,12 @@ static int set_push_url(struct probe_output *o, const char *url, struct srerr *e
 	}
 	path = strchr(strstr(url, "://") + 3, '/');
 	if (path && strstr(path, "/metrics/job/")) {
-		sb_puts(&b, url);
+		sbuf_puts(&b, url);
 	} else {
 		while (n > 0 && url[n - 1] == '/')
 			n--;
-		sb_add(&b, url, n);
-		sb_puts(&b, PUSH_DEFAULT_GROUP);
+		sbuf_add(&b, url, n);
+		sbuf_puts(&b, PUSH_DEFAULT_GROUP);
 	}
 	o->push_url = sb_take(&b, &oom);
 	o->push_shown = redact_url(o->push_url ? o->push_url : "");
@@ -1628,8 +1550,8 @@ int probe_output_finish(struct probe_output *o, int *exit_code, struct srerr *e)
 	if (b.oom)
 		rc = oom_error(rc ? NULL : e);
 	else
-		out_write(sb_str(&b), b.len);
-	sb_release(&b);
+		out_write(sbuf_str(&b), b.len);
+	sbuf_release(&b);
 	cli_flush_stdout();
 	return rc;
 }

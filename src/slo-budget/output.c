@@ -17,6 +17,7 @@
 #include "slo.h"
 #include "status.h"
 #include "tm.h"
+#include "sbuf.h"
 #include "banned.h"
 
 #define BAR_WIDTH 10
@@ -24,77 +25,6 @@
 #define NAGIOS_SERVICE "SLO-BUDGET"
 
 /* ---- a growing string ----------------------------------------------------------- */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(p = realloc(b->p, cap))) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_putc(struct sbuf *b, char c)
-{
-	sb_add(b, &c, 1);
-}
-
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char small[256], *big;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		sb_add(b, small, (size_t)n);
-		return;
-	}
-	if (!(big = malloc((size_t)n + 1))) {
-		b->oom = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb_add(b, big, (size_t)n);
-	free(big);
-}
-
-static void sb_release(struct sbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
 
 /* ---- reading a record back ------------------------------------------------------------ */
 
@@ -193,11 +123,11 @@ static void put_state(struct sbuf *b, jv rec)
 
 	str(rec, "severity", sev, sizeof(sev));
 	if (exhausted(rec))
-		sb_puts(b, "EXHAUSTED");
+		sbuf_puts(b, "EXHAUSTED");
 	if (strcmp(sev, "page") == 0 || strcmp(sev, "ticket") == 0)
-		sb_printf(b, "%s%s", b->len ? " " : "", strcmp(sev, "page") == 0 ? "PAGE" : "TICKET");
+		sbuf_printf(b, "%s%s", b->len ? " " : "", strcmp(sev, "page") == 0 ? "PAGE" : "TICKET");
 	if (!b->len)
-		sb_puts(b, insufficient(rec) ? "no data" : "ok");
+		sbuf_puts(b, insufficient(rec) ? "no data" : "ok");
 }
 
 /* A duration rounded down to its two largest units: "91d17h", "3h12m", "45s". */
@@ -213,13 +143,13 @@ static void put_rough_duration(struct sbuf *b, int64_t ms)
 
 		if (n || shown) {
 			if (n)
-				sb_printf(b, "%lld%c", (long long)n, units[i].unit);
+				sbuf_printf(b, "%lld%c", (long long)n, units[i].unit);
 			ms -= n * units[i].ms;
 			shown++;
 		}
 	}
 	if (!shown)
-		sb_puts(b, "0s");
+		sbuf_puts(b, "0s");
 }
 
 /* Text for a line: control characters as '?'; on the nagios line '|' (which starts the
@@ -227,7 +157,7 @@ static void put_rough_duration(struct sbuf *b, int64_t ms)
 static void put_clean(struct sbuf *b, const char *s, int nagios)
 {
 	for (; *s; s++)
-		sb_putc(b, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : nagios && *s == '|' ? '/' : *s);
+		sbuf_putc(b, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : nagios && *s == '|' ? '/' : *s);
 }
 
 /* "api", or "api[https://x]" for a group. */
@@ -237,9 +167,9 @@ static void put_name(struct sbuf *b, jv rec, int nagios)
 
 	put_clean(b, jv_get_kind(name) == JV_KIND_STRING ? jv_string_value(name) : "", nagios);
 	if (jv_get_kind(group) == JV_KIND_STRING) {
-		sb_putc(b, '[');
+		sbuf_putc(b, '[');
 		put_clean(b, jv_string_value(group), nagios);
-		sb_putc(b, ']');
+		sbuf_putc(b, ']');
 	}
 	jv_free(name);
 	jv_free(group);
@@ -251,13 +181,13 @@ static void put_window(struct sbuf *b, jv rec)
 	char kind[16], text[64], tz[64];
 
 	if (strcmp(str(rec, "window.kind", kind, sizeof(kind)), "calendar") == 0) {
-		sb_puts(b, str(rec, "window.period", text, sizeof(text)));
+		sbuf_puts(b, str(rec, "window.period", text, sizeof(text)));
 		if (strcmp(str(rec, "window.tz", tz, sizeof(tz)), "UTC") != 0) {
-			sb_putc(b, ' ');
-			sb_puts(b, tz);
+			sbuf_putc(b, ' ');
+			sbuf_puts(b, tz);
 		}
 	} else {
-		sb_puts(b, str(rec, "window.duration", text, sizeof(text)));
+		sbuf_puts(b, str(rec, "window.duration", text, sizeof(text)));
 	}
 }
 
@@ -281,10 +211,10 @@ static void put_bar(struct sbuf *b, double remaining_ratio)
 {
 	double filled = isnan(remaining_ratio) ? 0 : round(remaining_ratio * BAR_WIDTH);
 
-	sb_putc(b, '[');
+	sbuf_putc(b, '[');
 	for (int i = 0; i < BAR_WIDTH; i++)
-		sb_putc(b, i < filled ? '#' : '-');
-	sb_putc(b, ']');
+		sbuf_putc(b, i < filled ? '#' : '-');
+	sbuf_putc(b, ']');
 }
 
 /* The columns of one status, each its own string (cells[i].p, "" when empty). */
@@ -295,22 +225,22 @@ static void text_cells(jv rec, struct sbuf cells[TEXT_COLUMNS])
 	int64_t in_ms;
 
 	put_name(&cells[0], rec, 0);
-	sb_printf(&cells[1], "%s%%", fmt_num(num(rec, "objective"), n));
+	sbuf_printf(&cells[1], "%s%%", fmt_num(num(rec, "objective"), n));
 	put_window(&cells[2], rec);
 	if (isnan(sli))
-		sb_puts(&cells[3], "SLI -");
+		sbuf_puts(&cells[3], "SLI -");
 	else
-		sb_printf(&cells[3], "SLI %.3f%%", sli * 100);
-	sb_puts(&cells[4], "budget ");
+		sbuf_printf(&cells[3], "SLI %.3f%%", sli * 100);
+	sbuf_puts(&cells[4], "budget ");
 	put_bar(&cells[4], rr);
-	sb_printf(&cells[4], " %.1f%% left", rr * 100);
-	sb_printf(&cells[5], "burn 1h %s\xc3\x97", fmt_burn(num(rec, "burn_rates.1h"), n));
+	sbuf_printf(&cells[4], " %.1f%% left", rr * 100);
+	sbuf_printf(&cells[5], "burn 1h %s\xc3\x97", fmt_burn(num(rec, "burn_rates.1h"), n));
 	/* too few events make the time to exhaustion meaningless: say how few instead */
 	if (insufficient(rec)) {
-		sb_printf(&cells[6], "%s event%s", fmt_num(num(rec, "total"), n),
+		sbuf_printf(&cells[6], "%s event%s", fmt_num(num(rec, "total"), n),
 			  num(rec, "total") == 1 ? "" : "s");
 	} else if (!exhausted(rec) && exhaustion_ms(rec, &in_ms)) {
-		sb_puts(&cells[6], "exhausted in ");
+		sbuf_puts(&cells[6], "exhausted in ");
 		put_rough_duration(&cells[6], in_ms);
 	}
 	put_state(&cells[7], rec);
@@ -338,8 +268,8 @@ static void text_line(struct sbuf *b, struct text_row *r, const size_t *widths, 
 	size_t pending = 0;
 
 	if (*r->time) {
-		sb_puts(b, r->time);
-		sb_puts(b, "  ");
+		sbuf_puts(b, r->time);
+		sbuf_puts(b, "  ");
 	}
 	for (int i = 0; i < LAST; i++) {
 		const char *cell = r->cells[i].p ? r->cells[i].p : "";
@@ -351,24 +281,24 @@ static void text_line(struct sbuf *b, struct text_row *r, const size_t *widths, 
 			continue;
 		}
 		for (; pending; pending--)
-			sb_putc(b, ' ');
-		sb_puts(b, cell);
+			sbuf_putc(b, ' ');
+		sbuf_puts(b, cell);
 		pending = widths[i] - width_of(cell) + 2;
 	}
 	for (; pending; pending--)
-		sb_putc(b, ' ');
+		sbuf_putc(b, ' ');
 	if (color && strcmp(r->cells[LAST].p, "ok") != 0)
-		sb_printf(b, "\033[%sm%s\033[0m", strcmp(r->cells[LAST].p, "no data") == 0 ||
+		sbuf_printf(b, "\033[%sm%s\033[0m", strcmp(r->cells[LAST].p, "no data") == 0 ||
 			  strcmp(r->cells[LAST].p, "TICKET") == 0 ? "33" : "31", r->cells[LAST].p);
 	else
-		sb_puts(b, r->cells[LAST].p);
-	sb_putc(b, '\n');
+		sbuf_puts(b, r->cells[LAST].p);
+	sbuf_putc(b, '\n');
 }
 
 static void text_row_release(struct text_row *r)
 {
 	for (int i = 0; i < TEXT_COLUMNS; i++)
-		sb_release(&r->cells[i]);
+		sbuf_release(&r->cells[i]);
 }
 
 /* ---- prometheus ------------------------------------------------------------------------ */
@@ -377,13 +307,13 @@ static void put_label_value(struct sbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\\')
-			sb_puts(b, "\\\\");
+			sbuf_puts(b, "\\\\");
 		else if (*s == '"')
-			sb_puts(b, "\\\"");
+			sbuf_puts(b, "\\\"");
 		else if (*s == '\n')
-			sb_puts(b, "\\n");
+			sbuf_puts(b, "\\n");
 		else
-			sb_putc(b, *s);
+			sbuf_putc(b, *s);
 	}
 }
 
@@ -394,19 +324,19 @@ static void prom_sample(struct sbuf *b, const char *metric, jv rec, const char *
 	char n[SLO_NUMBER_SIZE];
 	jv name = get(rec, "slo"), group = get(rec, "group");
 
-	sb_puts(b, metric);
-	sb_puts(b, "{slo=\"");
+	sbuf_puts(b, metric);
+	sbuf_puts(b, "{slo=\"");
 	put_label_value(b, jv_get_kind(name) == JV_KIND_STRING ? jv_string_value(name) : "");
 	if (jv_get_kind(group) == JV_KIND_STRING) {
-		sb_puts(b, "\",group=\"");
+		sbuf_puts(b, "\",group=\"");
 		put_label_value(b, jv_string_value(group));
 	}
 	jv_free(name);
 	jv_free(group);
-	sb_putc(b, '"');
+	sbuf_putc(b, '"');
 	if (extra)
-		sb_printf(b, ",%s", extra);
-	sb_printf(b, "} %s\n", isnan(value) ? "NaN" : fmt_num(value, n));
+		sbuf_printf(b, ",%s", extra);
+	sbuf_printf(b, "} %s\n", isnan(value) ? "NaN" : fmt_num(value, n));
 }
 
 /* A sample per status: special cases first; the rest read a number at a path. */
@@ -530,11 +460,11 @@ static void prom_render(struct sbuf *b, const jv *recs, size_t n)
 		b->oom |= samples.oom;
 		if (!samples.len)
 			continue;
-		sb_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", families[f].name, families[f].help,
+		sbuf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", families[f].name, families[f].help,
 			  families[f].name);
-		sb_add(b, samples.p, samples.len);
+		sbuf_add(b, samples.p, samples.len);
 	}
-	sb_release(&samples);
+	sbuf_release(&samples);
 }
 
 /* ---- nagios -------------------------------------------------------------------------- */
@@ -555,22 +485,22 @@ static void nagios_describe(struct sbuf *b, jv rec)
 	char sev[16], n[SLO_NUMBER_SIZE];
 
 	put_name(b, rec, 1);
-	sb_puts(b, ": ");
+	sbuf_puts(b, ": ");
 	str(rec, "severity", sev, sizeof(sev));
 	if (insufficient(rec)) {
-		sb_printf(b, "insufficient data (%s event%s)", fmt_num(num(rec, "total"), n),
+		sbuf_printf(b, "insufficient data (%s event%s)", fmt_num(num(rec, "total"), n),
 			  num(rec, "total") == 1 ? "" : "s");
 		return;
 	}
 	if (exhausted(rec))
-		sb_printf(b, "error budget exhausted (%.1f%% consumed)",
+		sbuf_printf(b, "error budget exhausted (%.1f%% consumed)",
 			  num(rec, "budget.consumed_ratio") * 100);
 	else
-		sb_printf(b, "%.1f%% of the error budget left",
+		sbuf_printf(b, "%.1f%% of the error budget left",
 			  num(rec, "budget.remaining_ratio") * 100);
 	if (strcmp(sev, "none") != 0)
-		sb_printf(b, ", %s alert firing", sev);
-	sb_printf(b, ", burn rate 1h %s", fmt_burn(num(rec, "burn_rates.1h"), n));
+		sbuf_printf(b, ", %s alert firing", sev);
+	sbuf_printf(b, ", burn rate 1h %s", fmt_burn(num(rec, "burn_rates.1h"), n));
 }
 
 /* The page threshold of the 1h alert (the first), for the burn-rate perfdata. */
@@ -600,36 +530,36 @@ static void nagios_perfdata(struct sbuf *b, jv rec)
 	for (char *p = label.p; p && *p; p++)
 		if (*p == '\'' || *p == '=')
 			*p = '_';
-	sb_printf(b, " '%s_budget_remaining'=%s%%;;0", label.p ? label.p : "",
+	sbuf_printf(b, " '%s_budget_remaining'=%s%%;;0", label.p ? label.p : "",
 		  fmt_num(round(num(rec, "budget.remaining_ratio") * 1e6) / 1e4, n));
 	if (!isnan(sli))
-		sb_printf(b, " '%s_sli'=%s%%;;;0;100", label.p ? label.p : "",
+		sbuf_printf(b, " '%s_sli'=%s%%;;;0;100", label.p ? label.p : "",
 			  fmt_num(round(sli * 1e8) / 1e6, n));
-	sb_printf(b, " '%s_burn_1h'=%s;;%s;0", label.p ? label.p : "",
+	sbuf_printf(b, " '%s_burn_1h'=%s;;%s;0", label.p ? label.p : "",
 		  fmt_num(num(rec, "burn_rates.1h"), n), fmt_num(page_threshold(rec), crit));
-	sb_printf(b, " '%s_events'=%s;;;0", label.p ? label.p : "", fmt_num(num(rec, "total"), n));
-	sb_release(&label);
+	sbuf_printf(b, " '%s_events'=%s;;;0", label.p ? label.p : "", fmt_num(num(rec, "total"), n));
+	sbuf_release(&label);
 }
 
 static void nagios_render(struct sbuf *b, const jv *recs, size_t n, enum state worst)
 {
 	size_t shown = 0;
 
-	sb_printf(b, "%s %s - ", NAGIOS_SERVICE, nagios_words[worst]);
+	sbuf_printf(b, "%s %s - ", NAGIOS_SERVICE, nagios_words[worst]);
 	if (n == 0)
-		sb_puts(b, "no SLO status");
+		sbuf_puts(b, "no SLO status");
 	/* the worst first, so that the line's start says why */
 	for (int r = 3; r >= 0; r--)
 		for (size_t i = 0; i < n; i++)
 			if (nagios_rank(state_of(recs[i])) == r) {
 				if (shown++)
-					sb_puts(b, "; ");
+					sbuf_puts(b, "; ");
 				nagios_describe(b, recs[i]);
 			}
-	sb_puts(b, " |");
+	sbuf_puts(b, " |");
 	for (size_t i = 0; i < n; i++)
 		nagios_perfdata(b, recs[i]);
-	sb_putc(b, '\n');
+	sbuf_putc(b, '\n');
 }
 
 /* ---- the output ------------------------------------------------------------------------ */
@@ -725,11 +655,11 @@ static int text_print(const struct output *o, const jv *recs, size_t n, struct s
 		text_row_release(&rows[i]);
 	free(rows);
 	if (failed || b.oom) {
-		sb_release(&b);
+		sbuf_release(&b);
 		return oom(e);
 	}
 	out_write(b.p ? b.p : "", b.len);
-	sb_release(&b);
+	sbuf_release(&b);
 	return 0;
 }
 
@@ -792,7 +722,7 @@ int output_finish(struct output *o, int *nagios_code, struct srerr *e)
 		rc = oom(e);
 	else
 		out_write(b.p ? b.p : "", b.len);
-	sb_release(&b);
+	sbuf_release(&b);
 	cli_flush_stdout();
 	return rc;
 }

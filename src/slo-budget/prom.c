@@ -16,6 +16,7 @@
 #include "series.h"
 #include "slo.h"
 #include "tm.h"
+#include "sbuf.h"
 #include "banned.h"
 
 #define QUERY_SHOWN 120      /* bytes of a query quoted in a message */
@@ -29,51 +30,18 @@ static int oom(struct srerr *e)
 
 /* ---- strings ------------------------------------------------------------------------ */
 
-struct buf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(p = realloc(b->s, cap))) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void buf_puts(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
 /* The built string (the caller frees it), or NULL when memory ran out. */
-static char *buf_take(struct buf *b)
+static char *buf_take(struct sbuf *b)
 {
-	if (b->oom || !b->s) {
-		free(b->s);
+	if (b->oom || !b->p) {
+		free(b->p);
 		return b->oom ? NULL : strdup("");
 	}
-	return b->s;
+	return b->p;
 }
 
 /* RFC 3986 percent-encoding of everything but the unreserved characters. */
-static void buf_add_encoded(struct buf *b, const char *s)
+static void buf_add_encoded(struct sbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -83,21 +51,21 @@ static void buf_add_encoded(struct buf *b, const char *s)
 
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '-' || c == '.' || c == '_' || c == '~')
-			buf_add(b, (const char *)&c, 1);
+			sbuf_add(b, (const char *)&c, 1);
 		else
-			buf_add(b, esc, 3);
+			sbuf_add(b, esc, 3);
 	}
 }
 
 /* ms since the epoch as Prometheus' seconds with a fraction: "1793491200.500". */
-static void buf_add_seconds(struct buf *b, int64_t ms)
+static void buf_add_seconds(struct sbuf *b, int64_t ms)
 {
 	char s[40];
 	uint64_t mag = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
 
 	snprintf(s, sizeof(s), "%s%" PRIu64 ".%03u", ms < 0 ? "-" : "", mag / 1000,
 		 (unsigned)(mag % 1000));
-	buf_puts(b, s);
+	sbuf_puts(b, s);
 }
 
 void prom_display_url(const char *url, char *out, size_t size)
@@ -186,24 +154,24 @@ static const char *find_window(const char *s, size_t *len)
 char *prom_expand_query(const char *query, int64_t step_ms)
 {
 	char dur[TM_DURATION_SIZE];
-	struct buf b = { 0 };
+	struct sbuf b = { 0 };
 	const char *p, *hit;
 	size_t n = 0;
 
 	tm_format_duration(step_ms, dur);
 	if (!find_window(query, &n)) {
-		buf_puts(&b, "sum(increase(");
-		buf_puts(&b, query);
-		buf_puts(&b, "[");
-		buf_puts(&b, dur);
-		buf_puts(&b, "]))");
+		sbuf_puts(&b, "sum(increase(");
+		sbuf_puts(&b, query);
+		sbuf_puts(&b, "[");
+		sbuf_puts(&b, dur);
+		sbuf_puts(&b, "]))");
 		return buf_take(&b);
 	}
 	for (p = query; (hit = find_window(p, &n)); p = hit + n) {
-		buf_add(&b, p, (size_t)(hit - p));
-		buf_puts(&b, dur);
+		sbuf_add(&b, p, (size_t)(hit - p));
+		sbuf_puts(&b, dur);
 	}
-	buf_puts(&b, p);
+	sbuf_puts(&b, p);
 	return buf_take(&b);
 }
 
@@ -520,7 +488,7 @@ static int has_control(const char *s)
 static int make_auth(struct conn *c, struct srerr *e)
 {
 	const struct prom_source *p = c->p;
-	struct buf b = { 0 };
+	struct sbuf b = { 0 };
 	char *b64;
 
 	if (p->bearer_token && p->basic_auth) {
@@ -532,8 +500,8 @@ static int make_auth(struct conn *c, struct srerr *e)
 			srerr_set(e, "usage", "invalid bearer token: empty or with a control character");
 			return -1;
 		}
-		buf_puts(&b, "Authorization: Bearer ");
-		buf_puts(&b, p->bearer_token);
+		sbuf_puts(&b, "Authorization: Bearer ");
+		sbuf_puts(&b, p->bearer_token);
 	} else if (p->basic_auth) {
 		if (!strchr(p->basic_auth, ':') || has_control(p->basic_auth)) {
 			srerr_set(e, "usage", "invalid basic auth: expected user:password without "
@@ -546,8 +514,8 @@ static int make_auth(struct conn *c, struct srerr *e)
 		}
 		if (!(b64 = base64(p->basic_auth)))
 			return oom(e);
-		buf_puts(&b, "Authorization: Basic ");
-		buf_puts(&b, b64);
+		sbuf_puts(&b, "Authorization: Basic ");
+		sbuf_puts(&b, b64);
 		explicit_bzero(b64, strlen(b64));
 		free(b64);
 	} else {
@@ -592,16 +560,16 @@ static int conn_init(struct conn *c, const struct prom_source *p, int64_t step_m
 
 static char *range_url(const struct conn *c, const char *query, int64_t start, int64_t end)
 {
-	struct buf b = { 0 };
+	struct sbuf b = { 0 };
 
-	buf_puts(&b, c->base);
-	buf_puts(&b, "/api/v1/query_range?query=");
+	sbuf_puts(&b, c->base);
+	sbuf_puts(&b, "/api/v1/query_range?query=");
 	buf_add_encoded(&b, query);
-	buf_puts(&b, "&start=");
+	sbuf_puts(&b, "&start=");
 	buf_add_seconds(&b, start);
-	buf_puts(&b, "&end=");
+	sbuf_puts(&b, "&end=");
 	buf_add_seconds(&b, end);
-	buf_puts(&b, "&step=");
+	sbuf_puts(&b, "&step=");
 	buf_add_seconds(&b, c->step_ms);
 	return buf_take(&b);
 }
